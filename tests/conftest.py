@@ -1,0 +1,76 @@
+"""Shared fixtures: one real embedder and one small real index (h11, idna, wbfixture)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
+SMALL_LIBRARIES = ["h11", "idna", "wbfixture"]
+
+sys.path.insert(0, str(FIXTURES))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real all-MiniLM-L6-v2 model, loaded once for the whole run."""
+    from workbench.embed.embedder import Embedder
+
+    model = Embedder()
+    model.embed_query("warm up")
+    return model
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
+    """A real workbench file holding h11, idna and the fixture package."""
+    from workbench import Workbench
+
+    path = tmp_path_factory.mktemp("index") / "small.duckdb"
+    with Workbench(path, read_only=False, embedder=embedder) as wb:
+        reports = wb.ingest(SMALL_LIBRARIES)
+    assert [r.status for r in reports] == ["ingested"] * 3
+    return path
+
+
+@pytest.fixture
+def wb(built_db: Path, embedder) -> Iterator:
+    """The small index opened read-only, as the faces open it."""
+    from workbench import Workbench
+
+    with Workbench(built_db, embedder=embedder) as bench:
+        yield bench
+
+
+@pytest.fixture
+def fixture_copy(tmp_path: Path) -> Path:
+    """A writable copy of the fixture package under a private import root.
+
+    The copy's import name is `wbfixture` too, so tests put its root first on sys.path.
+    """
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "wbfixture", root / "wbfixture")
+    return root
+
+
+@pytest.fixture
+def on_path(monkeypatch: pytest.MonkeyPatch):
+    """Put a folder first on sys.path (and PYTHONPATH for subprocesses)."""
+
+    def put(folder: Path) -> None:
+        monkeypatch.syspath_prepend(str(folder))
+        monkeypatch.setenv(
+            "PYTHONPATH", os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])
+        )
+        from workbench.ingest import packages
+
+        packages._import_to_distributions.cache_clear()
+
+    return put

@@ -1,0 +1,72 @@
+"""`workbench bench`: warm query latency, ingest throughput, sizes and peak memory."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from typing import Any
+
+from workbench.facade import Workbench
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def time_queries(wb: Workbench, questions: list[str], mode: str, repeat: int) -> list[float]:
+    """Milliseconds per search, after one warm-up pass."""
+    for q in questions[:5]:
+        wb.search(q, 10, mode=mode)
+    times = []
+    for _ in range(repeat):
+        for q in questions:
+            start = time.perf_counter()
+            wb.search(q, 10, mode=mode)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def run_bench(wb: Workbench, questions: list[str], repeat: int = 3) -> dict[str, Any]:
+    """Measure the open workbench; returns plain data for a table or JSON."""
+    start = time.perf_counter()
+    wb.embedder.embed_query("warm up")
+    model_load = time.perf_counter() - start
+    latency = {}
+    for mode in ("bm25", "vector", "hybrid"):
+        times = time_queries(wb, questions, mode, repeat)
+        latency[mode] = {
+            "p50": percentile(times, 50), "p95": percentile(times, 95),
+            "p99": percentile(times, 99), "mean": statistics.fmean(times),
+        }
+    sizes = {lib: (ents, chunks, size) for lib, ents, chunks, size in wb.library_sizes()}
+    rows = []
+    for lib in wb.libraries():
+        ents, chunks, size = sizes.get(lib.name, (0, 0, 0))
+        seconds = max(lib.duration_s, 1e-9)
+        rows.append({
+            "library": lib.name, "entities": ents, "chunks": chunks, "seconds": lib.duration_s,
+            "entities_per_s": ents / seconds, "chunks_per_s": chunks / seconds,
+            "mb": size / 1e6,
+        })
+    total_s = sum(r["seconds"] for r in rows) or 1e-9
+    totals = {
+        "entities": sum(r["entities"] for r in rows), "chunks": sum(r["chunks"] for r in rows),
+        "seconds": total_s, "mb": sum(r["mb"] for r in rows),
+    }
+    totals["entities_per_s"] = totals["entities"] / total_s
+    totals["chunks_per_s"] = totals["chunks"] / total_s
+    status = wb.index_status()
+    return {
+        "queries": len(questions) * repeat,
+        "latency": latency,
+        "libraries": rows,
+        "totals": totals,
+        "file_mb": wb.db.path.stat().st_size / 1e6,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "model_load_s": model_load,
+        "indexes": ", ".join(k for k, v in status.items() if v),
+    }

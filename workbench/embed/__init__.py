@@ -1,0 +1,1 @@
+"""Text -> vectors (sentence-transformers, offline model from a PyPI package)."""

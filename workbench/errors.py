@@ -1,0 +1,37 @@
+"""Errors a user can act on: each carries a one-line message and the CLI exit code."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """A problem with the user's input or file, reported as one line (exit code 2)."""
+
+    exit_code = 2
+
+
+class UnknownLibraryError(WorkbenchError):
+    """The named library is not installed (or not importable) in this environment."""
+
+
+class LibraryLoadError(WorkbenchError):
+    """griffe could not read a package (syntax it cannot parse, missing sources...)."""
+
+
+class StoreError(WorkbenchError):
+    """The DuckDB file is missing, foreign, corrupt, locked or of another schema."""
+
+
+class ModelMismatchError(StoreError):
+    """The file was embedded with another model than the one configured now."""
+
+
+class ExtensionMissingError(StoreError):
+    """A DuckDB extension package (vss or fts) is not installed."""
+
+
+class QueryError(WorkbenchError):
+    """The query is empty, too long or uses unknown filters."""
+
+
+class EntityNotFoundError(WorkbenchError):
+    """No entity has the requested dotted path."""

@@ -1,0 +1,263 @@
+"""Walk a griffe package tree into Entity rows and resolved re-export aliases."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import griffe
+
+from workbench.ingest.docstrings import is_deprecated_text, parse_docstring, summary_of
+from workbench.ingest.packages import InstalledPackage
+from workbench.model import Entity
+
+MAX_SOURCE_CHARS = 12_000
+CLASS_SOURCE_LINES = 40
+
+
+@dataclass
+class Extraction:
+    """Everything read from one package: entities and (alias path, definition path)."""
+
+    package: InstalledPackage
+    entities: list[Entity] = field(default_factory=list)
+    aliases: list[tuple[str, str]] = field(default_factory=list)
+
+
+def is_private_name(name: str) -> bool:
+    """`_x` is private; dunders like `__init__` are not."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def is_public_path(path: str) -> bool:
+    """A dotted path is public when none of its parts is private."""
+    return not any(is_private_name(part) for part in path.split("."))
+
+
+def _kind(obj: griffe.Object) -> str:
+    if obj.is_module:
+        return "module"
+    if obj.is_class:
+        return "class"
+    if obj.is_function:
+        if "property" in obj.labels:
+            return "property"
+        return "method" if obj.parent is not None and obj.parent.is_class else "function"
+    if "property" in obj.labels:
+        return "property"
+    return "attribute"
+
+
+def _parameters(params: Any, skip_self: bool) -> str:
+    parts: list[str] = []
+    seen_kw_only = False
+    previous = None
+    for index, param in enumerate(params or []):
+        kind = param.kind.value if param.kind is not None else "positional or keyword"
+        if index == 0 and skip_self and param.name in {"self", "cls"}:
+            continue
+        if previous == "positional-only" and kind != "positional-only":
+            parts.append("/")
+        if kind == "keyword-only" and not seen_kw_only:
+            parts.append("*")
+        seen_kw_only = seen_kw_only or kind in {"keyword-only", "variadic positional"}
+        text = {"variadic positional": "*", "variadic keyword": "**"}.get(kind, "") + param.name
+        if param.annotation is not None:
+            text += f": {param.annotation}"
+        if param.default is not None:
+            text += f" = {param.default}" if param.annotation is not None else f"={param.default}"
+        parts.append(text)
+        previous = kind
+    if previous == "positional-only":
+        parts.append("/")
+    return ", ".join(parts)
+
+
+def _signature(obj: griffe.Object, kind: str) -> tuple[str, str]:
+    """(signature, return annotation) as written in source, self/cls left out."""
+    if kind in {"function", "method", "property"} and obj.is_function:
+        returns = "" if obj.returns is None else str(obj.returns)
+        params = _parameters(obj.parameters, skip_self=kind != "function")
+        return f"({params})" + (f" -> {returns}" if returns else ""), returns
+    if kind == "class":
+        init = obj.members.get("__init__")
+        if init is not None and not init.is_alias and init.is_function:
+            return f"({_parameters(init.parameters, skip_self=True)})", ""
+        return "", ""
+    if kind in {"attribute", "property"} and not obj.is_function:
+        annotation = "" if obj.annotation is None else str(obj.annotation)
+        value = "" if getattr(obj, "value", None) is None else str(obj.value)
+        if len(value) > 80:
+            value = value[:77] + "..."
+        return (f": {annotation}" if annotation else "") + (f" = {value}" if value else ""), ""
+    return "", ""
+
+
+def _source(obj: griffe.Object, kind: str) -> str:
+    if kind == "module":
+        return ""
+    try:
+        source = obj.source
+    except Exception:  # no file, or lines griffe could not read
+        return ""
+    if kind == "class":
+        source = "\n".join(source.splitlines()[:CLASS_SOURCE_LINES])
+    return source[:MAX_SOURCE_CHARS]
+
+
+def _deprecated(obj: griffe.Object, docstring: str, sections: list) -> bool:
+    if any(s.kind == "deprecated" for s in sections) or is_deprecated_text(docstring):
+        return True
+    if getattr(obj, "deprecated", None):
+        return True
+    decorators = getattr(obj, "decorators", None) or []
+    return any("deprecat" in str(d.value).lower() for d in decorators)
+
+
+def _relative_file(obj: griffe.Object, root: Path) -> str:
+    try:
+        filepath = obj.filepath
+    except Exception:
+        return ""
+    if isinstance(filepath, list):
+        filepath = filepath[0] if filepath else None
+    if filepath is None:
+        return ""
+    try:
+        return str(Path(filepath).relative_to(root))
+    except ValueError:
+        return str(filepath)
+
+
+def content_hash(entity: Entity) -> str:
+    """Hash of what an entity says: changes when its API or docs change, not its line."""
+    parts = (
+        entity.kind, entity.path, entity.public_path, entity.signature, entity.docstring,
+        entity.source, ",".join(entity.bases), str(entity.is_deprecated),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _bases(obj: griffe.Object) -> list[str]:
+    out = []
+    for base in getattr(obj, "bases", None) or []:
+        out.append(getattr(base, "canonical_path", None) or str(base))
+    return out
+
+
+class _Walker:
+    """One pass over the griffe tree: entities, then alias resolution, then public paths."""
+
+    def __init__(self, package: InstalledPackage) -> None:
+        self.package = package
+        self.entities: dict[str, Entity] = {}
+        self.raw_aliases: dict[str, str] = {}
+
+    def walk(self, obj: griffe.Object) -> None:
+        self.add(obj)
+        for name, member in list(obj.members.items()):
+            if member.is_alias:
+                self.add_alias(obj, name, member)
+                continue
+            if member.path in self.entities:
+                continue
+            if member.is_module or member.is_class:
+                self.walk(member)
+            else:
+                self.add(member)
+
+    def add_alias(self, parent: griffe.Object, name: str, alias: griffe.Alias) -> None:
+        if not parent.is_module:
+            return
+        target = alias.target_path
+        root = self.package.name
+        if not (target == root or target.startswith(root + ".")):
+            return
+        exports = getattr(parent, "exports", None)
+        if exports is not None:
+            exported = {str(e) if isinstance(e, str) else getattr(e, "name", str(e)) for e in exports}
+            if name not in exported:
+                return
+        elif is_private_name(name):
+            return
+        self.raw_aliases[f"{parent.path}.{name}"] = target
+
+    def add(self, obj: griffe.Object) -> None:
+        kind = _kind(obj)
+        raw = obj.docstring.value if obj.docstring else ""
+        style, sections = parse_docstring(obj.docstring)
+        signature, returns = _signature(obj, kind)
+        parent = obj.parent
+        self.entities[obj.path] = Entity(
+            path=obj.path,
+            public_path=obj.path,
+            library=self.package.name,
+            version=self.package.version,
+            kind=kind,
+            name=obj.name,
+            parent_path=parent.path if parent is not None else None,
+            signature=signature,
+            returns=returns,
+            docstring=raw,
+            summary=summary_of(raw),
+            sections=sections,
+            docstring_style=style,
+            filepath=_relative_file(obj, self.package.search_path),
+            lineno=obj.lineno,
+            endlineno=obj.endlineno,
+            is_deprecated=_deprecated(obj, raw, sections),
+            source=_source(obj, kind),
+            bases=_bases(obj) if kind == "class" else [],
+        )
+
+    def resolve_aliases(self) -> list[tuple[str, str]]:
+        """Follow alias chains (a -> b -> definition) to entities; drop dangling ones."""
+        resolved = []
+        for alias, target in self.raw_aliases.items():
+            seen = {alias}
+            while target not in self.entities and target in self.raw_aliases:
+                if target in seen:
+                    break
+                seen.add(target)
+                target = self.raw_aliases[target]
+            if target in self.entities and alias not in self.entities:
+                resolved.append((alias, target))
+        return sorted(resolved)
+
+    def assign_public_paths(self, aliases: list[tuple[str, str]]) -> None:
+        """Pick each entity's public path: the shortest public way to reach it."""
+        candidates: dict[str, list[str]] = {}
+        for alias, target in aliases:
+            if is_public_path(alias):
+                candidates.setdefault(target, []).append(alias)
+        cache: dict[str, str] = {}
+
+        def best(path: str) -> str:
+            if path in cache:
+                return cache[path]
+            entity = self.entities[path]
+            options = list(candidates.get(path, []))
+            if entity.parent_path in self.entities:
+                options.append(f"{best(entity.parent_path)}.{entity.name}")
+            else:
+                options.append(path)
+            public = [p for p in options if is_public_path(p)]
+            pool = public or options
+            cache[path] = min(pool, key=lambda p: (p.count("."), len(p), p))
+            return cache[path]
+
+        for path, entity in self.entities.items():
+            entity.public_path = best(path)
+            entity.is_public = is_public_path(entity.public_path)
+            entity.content_hash = content_hash(entity)
+
+
+def extract(package: InstalledPackage, root: griffe.Object) -> Extraction:
+    """Turn a loaded griffe package into entities and aliases (pure data, no I/O)."""
+    walker = _Walker(package)
+    walker.walk(root)
+    aliases = walker.resolve_aliases()
+    walker.assign_public_paths(aliases)
+    return Extraction(package, list(walker.entities.values()), aliases)

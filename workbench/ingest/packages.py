@@ -1,0 +1,125 @@
+"""Find an installed package by import or distribution name; fingerprint its sources."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.metadata as metadata
+import importlib.util
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from workbench.errors import UnknownLibraryError
+
+#: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
+EXTRACTOR_VERSION = "2"
+
+
+@dataclass(frozen=True)
+class InstalledPackage:
+    """Where an importable top-level package lives and which distribution installed it."""
+
+    name: str  # import name, e.g. "yaml"
+    distribution: str  # e.g. "PyYAML"
+    version: str
+    path: Path  # package directory, or the module file for single-module packages
+    search_path: Path  # the directory griffe searches (site-packages)
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@lru_cache(maxsize=1)
+def _import_to_distributions() -> dict[str, list[str]]:
+    return {k: list(v) for k, v in metadata.packages_distributions().items()}
+
+
+def _distribution_imports() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for module, dists in _import_to_distributions().items():
+        for dist in dists:
+            out.setdefault(_normalize(dist), []).append(module)
+    return out
+
+
+def _import_name(name: str) -> str | None:
+    if name in _import_to_distributions():
+        return name
+    lowered = name.replace("-", "_")
+    if lowered in _import_to_distributions():
+        return lowered
+    modules = _distribution_imports().get(_normalize(name), [])
+    public = sorted(m for m in modules if not m.startswith("_"))
+    wanted = _normalize(name).replace("-", "_")
+    if wanted in public:
+        return wanted
+    return public[0] if public else None
+
+
+def find_package(name: str) -> InstalledPackage:
+    """Locate an installed library by import name (`yaml`) or distribution (`PyYAML`).
+
+    Raises:
+        UnknownLibraryError: nothing of that name is importable here.
+    """
+    import_name = _import_name(name) or name
+    try:
+        spec = importlib.util.find_spec(import_name) if re.fullmatch(r"[\w.]+", import_name) else None
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or (spec.origin is None and not spec.submodule_search_locations):
+        known = list(_import_to_distributions()) + list(_distribution_imports())
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UnknownLibraryError(f"unknown library '{name}': not installed here{hint}")
+    if spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations)))
+    else:
+        path = Path(spec.origin or "")
+    dists = _import_to_distributions().get(import_name, [])
+    distribution = dists[0] if dists else import_name
+    try:
+        version = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return InstalledPackage(import_name, distribution, version, path, path.parent)
+
+
+def fingerprint(package: InstalledPackage) -> str:
+    """Hash of the package's Python sources, its version and the extractor version.
+
+    Equal fingerprints mean re-ingesting would produce the same rows, so it is skipped
+    without loading the package with griffe.
+    """
+    digest = hashlib.sha256(f"{package.version}|{EXTRACTOR_VERSION}".encode())
+    files = [package.path] if package.path.is_file() else sorted(
+        p for p in package.path.rglob("*") if p.suffix in {".py", ".pyi"} and p.is_file()
+    )
+    for file in files:
+        digest.update(str(file.relative_to(package.search_path)).encode())
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def installed_packages() -> list[str]:
+    """Import names of all installed top-level packages with Python sources, by popularity.
+
+    Popularity here is how many installed distributions require the package's
+    distribution: a cheap, offline proxy for how central it is.
+    """
+    dependents: dict[str, int] = {}
+    for dist in metadata.distributions():
+        for req in dist.requires or []:
+            match = re.match(r"[A-Za-z0-9_.\-]+", req)
+            if match and "extra ==" not in req:
+                key = _normalize(match.group(0))
+                dependents[key] = dependents.get(key, 0) + 1
+    names = []
+    for module, dists in _import_to_distributions().items():
+        if module.startswith("_") or not module.isidentifier():
+            continue
+        names.append((-dependents.get(_normalize(dists[0]), 0), module))
+    return [m for _, m in sorted(names)]

@@ -1,0 +1,1 @@
+"""Library management: the ingest pipeline (and later discovery, updates, compliance)."""

@@ -1,0 +1,199 @@
+"""Ingest pipeline: find -> load (griffe) -> extract -> chunk -> embed -> write, per library."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.embed.embedder import Embedder
+from workbench.errors import LibraryLoadError, UnknownLibraryError
+from workbench.ingest.chunking import chunk_entities
+from workbench.ingest.extract import extract
+from workbench.ingest.loader import load_package
+from workbench.ingest.packages import (
+    InstalledPackage,
+    find_package,
+    fingerprint,
+    installed_packages,
+)
+from workbench.libraries.progress import IngestProgress, SilentProgress
+from workbench.model import IngestReport, LibraryInfo
+from workbench.store import queries, writer
+from workbench.store.database import Database
+
+#: Drop the HNSW index and rebuild it after the run when a library brings more new chunks
+#: than this share of the file (building after a bulk load is ~3x faster than inserting).
+BULK_SHARE = 0.1
+
+HOLD_ENV = "WORKBENCH_TEST_HOLD_SECONDS"
+
+
+@dataclass
+class IngestPlan:
+    """Resolved packages to ingest; resolving all names first means a typo writes nothing."""
+
+    packages: list[InstalledPackage]
+
+
+def plan_ingest(names: list[str]) -> IngestPlan:
+    """Resolve every name to an installed package, or raise before anything is written.
+
+    Raises:
+        UnknownLibraryError: one of the names is not installed (the message names it).
+    """
+    packages: list[InstalledPackage] = []
+    seen: set[str] = set()
+    for name in names:
+        package = find_package(name)
+        if package.name not in seen:
+            seen.add(package.name)
+            packages.append(package)
+    return IngestPlan(packages)
+
+
+def resolve_available(names: list[str]) -> tuple[IngestPlan, list[str]]:
+    """Like `plan_ingest` but keeps going: (plan of the installed ones, names not found)."""
+    packages: list[InstalledPackage] = []
+    missing: list[str] = []
+    for name in names:
+        try:
+            packages.append(find_package(name))
+        except UnknownLibraryError:
+            missing.append(name)
+    return IngestPlan(packages), missing
+
+
+def _embed_chunks(
+    db: Database,
+    embedder: Embedder,
+    library: str,
+    texts: list[str],
+    hashes: list[str],
+    progress: IngestProgress,
+) -> tuple[np.ndarray, int]:
+    """Vectors for chunk texts, reusing stored ones whose text hash is unchanged."""
+    cached = writer.existing_embeddings(db, library)
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    todo = [i for i, h in enumerate(hashes) if h not in cached]
+    for i, h in enumerate(hashes):
+        if h in cached:
+            out[i] = cached[h]
+    reused = len(texts) - len(todo)
+    if reused:
+        progress.advance(library, reused)
+    if todo:
+        vectors = embedder.embed(
+            [texts[i] for i in todo], progress=lambda n: progress.advance(library, n)
+        )
+        out[todo] = vectors
+    return out, reused
+
+
+def ingest_package(
+    db: Database,
+    package: InstalledPackage,
+    embedder: Embedder,
+    *,
+    force: bool = False,
+    progress: IngestProgress | None = None,
+) -> IngestReport:
+    """Ingest one package in one transaction; unchanged sources are a no-op.
+
+    Raises:
+        LibraryLoadError: griffe cannot read the package (nothing is written).
+    """
+    progress = progress or SilentProgress()
+    started = time.perf_counter()
+    report = IngestReport(library=package.name, version=package.version)
+    progress.library_started(package.name)
+    print_fp = fingerprint(package)
+    if not force and queries.library_fingerprint(db, package.name) == print_fp:
+        report.status = "unchanged"
+        report.seconds = time.perf_counter() - started
+        progress.library_finished(report)
+        return report
+
+    progress.phase(package.name, "loading with griffe")
+    root = load_package(package)
+    extraction = extract(package, root)
+    report.load_seconds = time.perf_counter() - started
+    chunks = chunk_entities(extraction.entities, extraction.aliases)
+    del root
+
+    progress.phase(package.name, "embedding", total=len(chunks))
+    t_embed = time.perf_counter()
+    vectors, reused = _embed_chunks(
+        db, embedder, package.name, [c.embed_text for c in chunks],
+        [c.text_hash for c in chunks], progress,
+    )
+    report.embed_seconds = time.perf_counter() - t_embed
+    report.reused_embeddings = reused
+    report.embedded = len(chunks) - reused
+
+    progress.phase(package.name, "writing")
+    t_write = time.perf_counter()
+    stored = queries.counts(db)["chunks"]
+    if len(chunks) > BULK_SHARE * stored and writer.has_hnsw_index(db):
+        writer.drop_hnsw_index(db)
+    writer.record_model(db, embedder.name, embedder.dimension)
+    info = LibraryInfo(
+        name=package.name, distribution=package.distribution, version=package.version,
+        fingerprint=print_fp, duration_s=time.perf_counter() - started,
+        source_dir=str(package.path),
+    )
+    writer.replace_library(
+        db, info, extraction.entities, extraction.aliases, chunks, vectors,
+        hold=float(os.environ.get(HOLD_ENV, "0") or 0),
+    )
+    report.write_seconds = time.perf_counter() - t_write
+    report.entities = len(extraction.entities)
+    report.chunks = len(chunks)
+    report.seconds = time.perf_counter() - started
+    progress.library_finished(report)
+    return report
+
+
+def ingest(
+    db: Database,
+    plan: IngestPlan,
+    embedder: Embedder,
+    *,
+    force: bool = False,
+    progress: IngestProgress | None = None,
+) -> list[IngestReport]:
+    """Ingest every planned package; one that griffe cannot read is reported and skipped.
+
+    The BM25 index is rebuilt once at the end (and the HNSW index built if it was
+    dropped for a bulk load); both are rebuilt by the next run if this one is killed.
+    """
+    progress = progress or SilentProgress()
+    reports: list[IngestReport] = []
+    for package in plan.packages:
+        try:
+            reports.append(ingest_package(db, package, embedder, force=force, progress=progress))
+        except LibraryLoadError as error:
+            report = IngestReport(package.name, package.version, "failed", message=str(error))
+            progress.library_finished(report)
+            reports.append(report)
+    ensure_indexes(db, progress)
+    return reports
+
+
+def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None:
+    """Bring the BM25 and HNSW indexes up to date with the chunks table."""
+    progress = progress or SilentProgress()
+    fts_stale = writer.fts_is_stale(db) or not writer.fts_exists(db)
+    hnsw_missing = not writer.has_hnsw_index(db)
+    if not (fts_stale or hnsw_missing):
+        return
+    progress.message("building search indexes (BM25" + (" + HNSW)" if hnsw_missing else ")"))
+    writer.rebuild_indexes(db, fts=fts_stale, hnsw=hnsw_missing)
+
+
+
+def installed_library_names() -> list[str]:
+    """Every installed top-level package, most depended-on first."""
+    return installed_packages()

@@ -1,0 +1,1 @@
+"""Retrieval: hybrid search, fusion and evaluation metrics over the store."""

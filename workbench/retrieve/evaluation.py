@@ -1,0 +1,59 @@
+"""Run an evaluation set through the search modes and score them side by side."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+from workbench.model import EvalCase, EvalRow, Hit
+from workbench.retrieve.metrics import mrr_at, ndcg_at, recall_at
+
+
+def load_cases(path: Path) -> list[EvalCase]:
+    """Read a JSON-lines evaluation set (question, expected paths, library)."""
+    if not path.exists():
+        raise WorkbenchError(f"evaluation set {path} does not exist")
+    cases = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            cases.append(
+                EvalCase(
+                    id=str(raw.get("id", number)), question=raw["question"],
+                    expected=list(raw["expected"]), library=raw.get("library", ""),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise WorkbenchError(f"{path}:{number}: not an evaluation case ({error})") from error
+    return cases
+
+
+def score_mode(
+    mode: str,
+    cases: list[EvalCase],
+    relevant: dict[str, set[str]],
+    run: Callable[[str, str], list[Hit]],
+) -> EvalRow:
+    """Metrics of one mode; `relevant[case.id]` holds definition paths, `run(q, mode)` hits."""
+    totals = {"r1": 0.0, "r5": 0.0, "r10": 0.0, "mrr": 0.0, "ndcg": 0.0}
+    misses = []
+    for case in cases:
+        wanted = relevant[case.id]
+        ranked = [h.definition_path for h in run(case.question, mode)]
+        totals["r1"] += recall_at(ranked, wanted, 1)
+        totals["r5"] += recall_at(ranked, wanted, 5)
+        totals["r10"] += recall_at(ranked, wanted, 10)
+        totals["mrr"] += mrr_at(ranked, wanted, 10)
+        totals["ndcg"] += ndcg_at(ranked, wanted, 10)
+        if not recall_at(ranked, wanted, 10):
+            misses.append((case.question, case.expected, ranked[:3]))
+    n = max(len(cases), 1)
+    return EvalRow(
+        mode=mode, n=len(cases), recall_at_1=totals["r1"] / n, recall_at_5=totals["r5"] / n,
+        recall_at_10=totals["r10"] / n, mrr_at_10=totals["mrr"] / n,
+        ndcg_at_10=totals["ndcg"] / n, misses=misses,
+    )

@@ -1,0 +1,143 @@
+"""Hybrid search: HNSW vectors + BM25, fused by weighted RRF, with explained boosts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workbench.config import MAX_QUERY_CHARS, SearchSettings
+from workbench.embed.embedder import Embedder, vector_literal
+from workbench.errors import QueryError
+from workbench.ingest.identifiers import query_words
+from workbench.model import KINDS, SEARCH_MODES, Hit
+from workbench.retrieve.fusion import best_ranks, rrf
+from workbench.store import queries
+from workbench.store.database import Database
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search: query text, result count, filters and mode."""
+
+    query: str
+    k: int = 10
+    mode: str = "hybrid"
+    libraries: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+def validate(
+    query: str,
+    k: int = 10,
+    mode: str = "hybrid",
+    libraries: list[str] | tuple[str, ...] | None = None,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    known_libraries: set[str] | None = None,
+) -> SearchRequest:
+    """Check a search's inputs; every problem is a one-line QueryError."""
+    text = (query or "").strip()
+    if not text:
+        raise QueryError("empty query: say what you are looking for")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+    if mode not in SEARCH_MODES:
+        raise QueryError(f"unknown mode '{mode}': use one of {', '.join(SEARCH_MODES)}")
+    if not 1 <= k <= 200:
+        raise QueryError(f"k must be between 1 and 200, not {k}")
+    bad_kinds = [kd for kd in kinds or () if kd not in KINDS]
+    if bad_kinds:
+        raise QueryError(f"unknown kind '{bad_kinds[0]}': use one of {', '.join(KINDS)}")
+    if known_libraries is not None:
+        missing = [lib for lib in libraries or () if lib not in known_libraries]
+        if missing:
+            have = ", ".join(sorted(known_libraries)) or "none"
+            raise QueryError(f"library '{missing[0]}' is not in the index (indexed: {have})")
+    return SearchRequest(text, k, mode, tuple(libraries or ()), tuple(kinds or ()))
+
+
+def _identifier_terms(query: str) -> set[str]:
+    """Query words that look like identifiers: snake_case, dotted, camelCase or alone."""
+    words = query_words(query)
+    if len(words) == 1:
+        return set(words)
+    raw = re.findall(r"[A-Za-z_][\w.]*", query)
+    return {
+        w.lower() for w in raw
+        if "_" in w or "." in w.strip(".") or re.search(r"[a-z][A-Z]", w)
+    }
+
+
+def search(
+    db: Database,
+    embedder: Embedder | None,
+    request: SearchRequest,
+    settings: SearchSettings | None = None,
+) -> list[Hit]:
+    """Ranked entities for a query (one hit per entity, its best chunk counts).
+
+    Scores: `vector` mode gives cosine similarity, `bm25` the BM25 score, `hybrid`
+    weighted RRF plus two boosts, each reported in `Hit.explain`: an exact identifier
+    match (the query names the entity, e.g. `read_csv`) and public over private paths.
+    """
+    settings = settings or SearchSettings()
+    libs = list(request.libraries) or None
+    kinds = list(request.kinds) or None
+    n = max(settings.candidates, request.k * 3)
+    vec: dict[str, tuple[int, float]] = {}
+    bm: dict[str, tuple[int, float]] = {}
+    if request.mode in ("hybrid", "vector"):
+        if embedder is None:
+            raise QueryError(f"mode '{request.mode}' needs the embedding model")
+        literal = vector_literal(embedder.embed_query(request.query))
+        vec = best_ranks(queries.vector_candidates(db, literal, n, libs, kinds))
+    if request.mode in ("hybrid", "bm25"):
+        bm = best_ranks(queries.bm25_candidates(db, request.query, n, libs, kinds))
+
+    paths = list(dict.fromkeys([*vec, *bm]))
+    info = queries.entity_summaries(db, paths)
+    terms = _identifier_terms(request.query) if request.mode == "hybrid" else set()
+    scored: list[tuple[float, str, dict]] = []
+    for path in paths:
+        row = info.get(path)
+        if row is None:
+            continue
+        v_rank, v_score = vec.get(path, (None, None))
+        b_rank, b_score = bm.get(path, (None, None))
+        explain: dict = {}
+        if request.mode == "vector":
+            score = v_score
+            explain = {"vector_rank": v_rank, "vector_similarity": round(v_score, 4)}
+        elif request.mode == "bm25":
+            score = b_score
+            explain = {"bm25_rank": b_rank, "bm25_score": round(b_score, 4)}
+        else:
+            fused = rrf(v_rank, settings.vector_weight, settings.rrf_k) + rrf(
+                b_rank, settings.bm25_weight, settings.rrf_k
+            )
+            name_hit = row["name"].lower() in terms or row["public_path"].lower() in terms
+            name_boost = settings.exact_name_boost if name_hit else 0.0
+            public_boost = settings.public_boost if row["is_public"] else 0.0
+            score = fused + name_boost + public_boost
+            explain = {
+                "vector_rank": v_rank,
+                "vector_similarity": None if v_score is None else round(v_score, 4),
+                "bm25_rank": b_rank,
+                "bm25_score": None if b_score is None else round(b_score, 4),
+                "rrf": round(fused, 6),
+                "name_boost": name_boost,
+                "public_boost": public_boost,
+            }
+        scored.append((score, path, explain))
+    scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))
+    hits = []
+    for rank, (score, path, explain) in enumerate(scored[: request.k], start=1):
+        row = info[path]
+        hits.append(
+            Hit(
+                rank=rank, path=row["public_path"], definition_path=path, kind=row["kind"],
+                library=row["library"], score=float(score), summary=row["summary"] or "",
+                signature=row["signature"] or "", is_public=bool(row["is_public"]),
+                explain=explain,
+            )
+        )
+    return hits

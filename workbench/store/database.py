@@ -1,0 +1,227 @@
+"""Open a workbench DuckDB file safely: checks, extensions, migrations, metadata."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from workbench.errors import ModelMismatchError, StoreError
+from workbench.store.extensions import load_extensions
+from workbench.store.migrations import (
+    APP_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    MigrationContext,
+)
+
+DUCKDB_MAGIC = b"DUCK"
+ALIAS = "wb"
+
+
+def _looks_like_duckdb(path: Path) -> bool:
+    """DuckDB files carry the magic bytes `DUCK` at offset 8 of their first block."""
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    return len(head) >= 12 and head[8:12] == DUCKDB_MAGIC
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class Database:
+    """One open workbench file: a DuckDB connection with vss and fts loaded.
+
+    Open read-only for queries (many processes may do so at once) or read-write for
+    ingest (one process at a time: DuckDB locks the file).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = True,
+        model_name: str | None = None,
+        dimension: int = 384,
+    ) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.dimension = dimension
+        self._lock = threading.RLock()
+        self._check_file()
+        self.conn = self._connect()
+        try:
+            self._check_schema()
+            if model_name is not None:
+                self._check_model(model_name, dimension)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # -- opening -------------------------------------------------------------------
+
+    def _check_file(self) -> None:
+        if not self.path.exists():
+            if self.read_only:
+                raise StoreError(
+                    f"no workbench index at {self.path}: run `workbench ingest` first"
+                )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory, not a DuckDB file")
+        if not _looks_like_duckdb(self.path):
+            raise StoreError(f"{self.path} is not a DuckDB file")
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        conn = duckdb.connect(
+            ":memory:",
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        )
+        try:
+            load_extensions(conn)
+            mode = " (READ_ONLY)" if self.read_only else ""
+            escaped = str(self.path).replace("'", "''")
+            conn.execute(f"ATTACH '{escaped}' AS {ALIAS}{mode}")
+            conn.execute(f"USE {ALIAS}")
+        except duckdb.IOException as error:
+            conn.close()
+            message = _first_line(error)
+            if "lock" in message.lower():
+                raise StoreError(
+                    f"{self.path} is in use by another process that writes to it: {message}"
+                ) from error
+            raise StoreError(f"cannot open {self.path}: {message}") from error
+        except duckdb.Error as error:
+            conn.close()
+            raise StoreError(f"cannot open {self.path}: {_first_line(error)}") from error
+        return conn
+
+    def _tables(self) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [ALIAS]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _check_schema(self) -> None:
+        tables = self._tables()
+        if "workbench_meta" not in tables:
+            if tables:
+                names = ", ".join(sorted(tables)[:5])
+                raise StoreError(
+                    f"{self.path} is a DuckDB file but not a workbench index (tables: {names})"
+                )
+            if self.read_only:
+                raise StoreError(f"{self.path} holds no workbench index yet: run `workbench ingest`")
+            self._migrate(0)
+            return
+        if self.meta("app") != APP_ID:
+            raise StoreError(f"{self.path} is a DuckDB file but not a workbench index")
+        version = int(self.meta("schema_version") or 0)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this workbench "
+                f"understands ({SCHEMA_VERSION}): upgrade pyrag-workbench"
+            )
+        if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(
+                    f"{self.path} has schema version {version} (current {SCHEMA_VERSION}): "
+                    "run `workbench migrate` to upgrade it"
+                )
+            self._migrate(version)
+
+    def _migrate(self, current: int) -> None:
+        ctx = MigrationContext(dimension=self.dimension)
+        with self.transaction() as conn:
+            if current == 0:
+                conn.execute("CREATE TABLE workbench_meta (key VARCHAR NOT NULL, value VARCHAR)")
+                conn.execute(
+                    "CREATE TABLE schema_migrations "
+                    "(version INTEGER, name VARCHAR, applied_at TIMESTAMP)"
+                )
+                self._set_meta(conn, "app", APP_ID)
+            for version, name, migrate in MIGRATIONS:
+                if version > current:
+                    migrate(conn, ctx)
+                    conn.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name]
+                    )
+            self._set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+
+    def _check_model(self, model_name: str, dimension: int) -> None:
+        recorded = self.meta("embedding_model")
+        if recorded is None:
+            return
+        recorded_dim = int(self.meta("embedding_dim") or 0)
+        if recorded != model_name or recorded_dim != dimension:
+            raise ModelMismatchError(
+                f"{self.path} was embedded with {recorded} ({recorded_dim} dims) but the "
+                f"configured model is {model_name} ({dimension} dims): set WORKBENCH_MODEL "
+                "to the original model or build a new file"
+            )
+
+    # -- metadata ------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        """A value of the file's metadata table, or None."""
+        row = self.execute("SELECT value FROM workbench_meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else row[0]
+
+    @staticmethod
+    def _set_meta(conn: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+        conn.execute("DELETE FROM workbench_meta WHERE key = ?", [key])
+        conn.execute("INSERT INTO workbench_meta VALUES (?, ?)", [key, value])
+
+    def set_meta(self, key: str, value: str, conn: duckdb.DuckDBPyConnection | None = None) -> None:
+        """Set a metadata value, inside the caller's transaction when `conn` is given."""
+        if conn is not None:
+            self._set_meta(conn, key, value)
+            return
+        with self.transaction() as tx:
+            self._set_meta(tx, key, value)
+
+    # -- running SQL -----------------------------------------------------------------
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement on a cursor of its own (safe across threads)."""
+        cursor = self.conn.cursor()
+        cursor.execute(f"USE {ALIAS}")
+        return cursor.execute(sql, params or [])
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN ... COMMIT on the main connection; ROLLBACK on any exception."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only")
+        with self._lock:
+            self.conn.execute("BEGIN TRANSACTION")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file so that the next open is quick."""
+        if not self.read_only:
+            self.conn.execute(f"CHECKPOINT {ALIAS}")
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        try:
+            self.conn.close()
+        except duckdb.Error:
+            pass
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,59 @@
+"""Numbered schema migrations; each runs once, in order, inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+APP_ID = "pyrag-workbench"
+
+
+@dataclass(frozen=True)
+class MigrationContext:
+    """What a migration may need to know: the embedding dimension of new tables."""
+
+    dimension: int
+
+
+def m001_initial(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext) -> None:
+    """Libraries, entities, aliases and chunks (with embeddings)."""
+    conn.execute(
+        """
+        CREATE TABLE libraries (
+            name VARCHAR NOT NULL, distribution VARCHAR, version VARCHAR,
+            fingerprint VARCHAR, entity_count INTEGER, chunk_count INTEGER,
+            alias_count INTEGER, ingested_at TIMESTAMP, duration_s DOUBLE, source_dir VARCHAR
+        )"""
+    )
+    conn.execute(
+        """
+        CREATE TABLE entities (
+            path VARCHAR NOT NULL, public_path VARCHAR NOT NULL, library VARCHAR NOT NULL,
+            version VARCHAR, kind VARCHAR NOT NULL, name VARCHAR NOT NULL, parent_path VARCHAR,
+            signature VARCHAR, returns VARCHAR, docstring VARCHAR, summary VARCHAR,
+            sections JSON, docstring_style VARCHAR, filepath VARCHAR, lineno INTEGER,
+            endlineno INTEGER, is_public BOOLEAN, is_deprecated BOOLEAN, source VARCHAR,
+            bases VARCHAR[], content_hash VARCHAR
+        )"""
+    )
+    conn.execute(
+        """
+        CREATE TABLE aliases (
+            alias_path VARCHAR NOT NULL, target_path VARCHAR NOT NULL, library VARCHAR NOT NULL
+        )"""
+    )
+    conn.execute(
+        f"""
+        CREATE TABLE chunks (
+            id BIGINT NOT NULL, entity_path VARCHAR NOT NULL, library VARCHAR NOT NULL,
+            ordinal INTEGER NOT NULL, text VARCHAR NOT NULL, fts_text VARCHAR NOT NULL,
+            text_hash VARCHAR NOT NULL, embedding FLOAT[{ctx.dimension}] NOT NULL
+        )"""
+    )
+
+
+Migration = Callable[[duckdb.DuckDBPyConnection, MigrationContext], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = [(1, "initial", m001_initial)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,272 @@
+"""Read queries: vector and BM25 candidates, entity lookups, library listings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from workbench.model import DocItem, DocSection, Entity, LibraryInfo
+from workbench.store.database import Database
+
+FTS = "fts_main_chunks"
+
+#: BM25 (k1=1.2, b=0.75) of every chunk that has a query term, as CTE `scores`; the same
+#: formula as the fts extension's `match_bm25` (including its log10 idf), but one set query over the postings of the
+#: query's terms instead of a macro call per row (~40 ms -> a few ms on 50k chunks).
+BM25_SCORES = f"""
+WITH tokens AS (SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter') AS t),
+qterms AS (SELECT d.termid, d.df FROM {FTS}.dict d JOIN tokens ON d.term = tokens.t),
+tf AS (
+    SELECT t.docid, t.termid, count(*) AS tf
+    FROM {FTS}.terms t JOIN qterms q ON t.termid = q.termid
+    GROUP BY t.docid, t.termid
+),
+stats AS (SELECT num_docs, avgdl FROM {FTS}.stats),
+scores AS (
+    SELECT docs.name AS chunk_id,
+           sum(
+               log(((stats.num_docs - q.df + 0.5) / (q.df + 0.5)) + 1)
+               * (tf.tf * 2.2 / (tf.tf + 1.2 * (0.25 + 0.75 * docs.len / stats.avgdl)))
+           ) AS score
+    FROM tf
+    JOIN qterms q ON q.termid = tf.termid
+    JOIN {FTS}.docs docs ON docs.docid = tf.docid
+    CROSS JOIN stats
+    GROUP BY docs.name
+)
+"""
+
+ENTITY_COLUMNS = (
+    "path, public_path, library, version, kind, name, parent_path, signature, returns, "
+    "docstring, summary, sections, docstring_style, filepath, lineno, endlineno, is_public, "
+    "is_deprecated, source, bases, content_hash"
+)
+
+
+SEP = "\x1f"
+
+
+def _as_list_param(values: list[str]) -> str:
+    """Bind a list as one string, split in SQL: binding a Python list costs ~20 ms."""
+    return SEP.join(values)
+
+
+def _filters(libraries: list[str] | None, kinds: list[str] | None) -> tuple[str, list[Any]]:
+    """SQL predicate over a table aliased `c` (chunks) joined to `e` (entities)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if libraries:
+        clauses.append(f"c.library IN (SELECT unnest(string_split(?, '{SEP}')))")
+        params.append(_as_list_param(list(libraries)))
+    if kinds:
+        clauses.append(f"e.kind IN (SELECT unnest(string_split(?, '{SEP}')))")
+        params.append(_as_list_param(list(kinds)))
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def vector_candidates(
+    db: Database,
+    vector_literal: str,
+    limit: int,
+    libraries: list[str] | None = None,
+    kinds: list[str] | None = None,
+) -> list[tuple[str, float]]:
+    """Nearest chunks to a query vector as (entity path, cosine similarity), best first.
+
+    Unfiltered queries use the HNSW index (`ORDER BY distance LIMIT k` is what vss
+    rewrites). Filtered queries scan exactly: an index scan would filter after taking the
+    top k and could return too few rows.
+    """
+    dim = db.dimension
+    if not libraries and not kinds:
+        rows = db.execute(
+            f"SELECT entity_path, array_cosine_distance(embedding, ?::FLOAT[{dim}]) AS d "
+            "FROM chunks ORDER BY d LIMIT ?",
+            [vector_literal, limit],
+        ).fetchall()
+    else:
+        where, params = _filters(libraries, kinds)
+        rows = db.execute(
+            f"""
+            WITH scored AS (
+                SELECT c.entity_path,
+                       array_cosine_similarity(c.embedding, ?::FLOAT[{dim}]) AS s
+                FROM chunks c JOIN entities e ON e.path = c.entity_path
+                WHERE {where}
+            )
+            SELECT entity_path, 1 - s FROM scored ORDER BY s DESC LIMIT ?""",
+            [vector_literal, *params, limit],
+        ).fetchall()
+    return [(path, 1.0 - float(d)) for path, d in rows]
+
+
+def bm25_candidates(
+    db: Database,
+    query: str,
+    limit: int,
+    libraries: list[str] | None = None,
+    kinds: list[str] | None = None,
+) -> list[tuple[str, float]]:
+    """Chunks ranked by BM25 as (entity path, score), best first (see `BM25_SCORES`)."""
+    where, params = _filters(libraries, kinds)
+    join_entities = "JOIN entities e ON e.path = c.entity_path" if kinds else ""
+    rows = db.execute(
+        f"""
+        {BM25_SCORES}
+        SELECT c.entity_path, s.score
+        FROM scores s JOIN chunks c ON c.id = s.chunk_id {join_entities}
+        WHERE {where}
+        ORDER BY s.score DESC, c.entity_path
+        LIMIT ?""",
+        [query, *params, limit],
+    ).fetchall()
+    return [(path, float(score)) for path, score in rows]
+
+
+def bm25_reference_scores(db: Database, query: str, limit: int) -> list[tuple[int, float]]:
+    """Scores from the fts extension's own `match_bm25` macro (slow; used to test parity)."""
+    rows = db.execute(
+        f"SELECT id, {FTS}.match_bm25(id, ?) AS s FROM chunks WHERE s IS NOT NULL "
+        "ORDER BY s DESC, id LIMIT ?",
+        [query, limit],
+    ).fetchall()
+    return [(int(i), float(s)) for i, s in rows]
+
+
+def bm25_chunk_scores(db: Database, query: str, limit: int) -> list[tuple[int, float]]:
+    """BM25 per chunk id, from the set query (to compare with `bm25_reference_scores`)."""
+    rows = db.execute(
+        f"{BM25_SCORES} SELECT chunk_id, score FROM scores ORDER BY score DESC, chunk_id LIMIT ?",
+        [query, limit],
+    ).fetchall()
+    return [(int(i), float(s)) for i, s in rows]
+
+
+def _entity_from_row(row: tuple[Any, ...]) -> Entity:
+    (
+        path, public_path, library, version, kind, name, parent_path, signature, returns,
+        docstring, summary, sections, style, filepath, lineno, endlineno, is_public,
+        is_deprecated, source, bases, content_hash,
+    ) = row
+    parsed = [
+        DocSection(
+            kind=s["kind"], title=s.get("title", ""), text=s.get("text", ""),
+            items=[DocItem(**i) for i in s.get("items", [])],
+        )
+        for s in json.loads(sections or "[]")
+    ]
+    return Entity(
+        path=path, public_path=public_path, library=library, version=version or "",
+        kind=kind, name=name, parent_path=parent_path, signature=signature or "",
+        returns=returns or "", docstring=docstring or "", summary=summary or "",
+        sections=parsed, docstring_style=style or "", filepath=filepath or "",
+        lineno=lineno, endlineno=endlineno, is_public=bool(is_public),
+        is_deprecated=bool(is_deprecated), source=source or "", bases=list(bases or []),
+        content_hash=content_hash or "",
+    )
+
+
+def entity_summaries(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
+    """The few columns a search hit needs, for many entities at once."""
+    if not paths:
+        return {}
+    rows = db.execute(
+        "SELECT path, public_path, kind, library, name, summary, signature, is_public "
+        f"FROM entities WHERE path IN (SELECT unnest(string_split(?, '{SEP}')))",
+        [_as_list_param(paths)],
+    ).fetchall()
+    keys = ("path", "public_path", "kind", "library", "name", "summary", "signature", "is_public")
+    return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+
+
+def resolve_path(db: Database, path: str) -> str | None:
+    """Definition path of an entity named by its definition, public or alias path."""
+    row = db.execute(
+        """
+        SELECT path FROM entities WHERE path = ?
+        UNION ALL SELECT path FROM entities WHERE public_path = ?
+        UNION ALL SELECT target_path FROM aliases WHERE alias_path = ?
+        LIMIT 1""",
+        [path, path, path],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def get_entity(db: Database, path: str) -> Entity | None:
+    """Full entity by definition path, with its alias paths."""
+    row = db.execute(f"SELECT {ENTITY_COLUMNS} FROM entities WHERE path = ?", [path]).fetchone()
+    if row is None:
+        return None
+    entity = _entity_from_row(row)
+    entity.aliases = [
+        r[0]
+        for r in db.execute(
+            "SELECT alias_path FROM aliases WHERE target_path = ? ORDER BY length(alias_path)",
+            [path],
+        ).fetchall()
+    ]
+    return entity
+
+
+def members_of(db: Database, path: str) -> list[tuple[str, str, str]]:
+    """(name, kind, summary) of an entity's direct members, public first."""
+    return db.execute(
+        "SELECT name, kind, summary FROM entities WHERE parent_path = ? "
+        "ORDER BY NOT is_public, kind, name",
+        [path],
+    ).fetchall()
+
+
+def similar_paths(db: Database, path: str, limit: int = 5) -> list[str]:
+    """Public paths that look like `path`, for a 'did you mean' message."""
+    rows = db.execute(
+        "SELECT public_path FROM entities ORDER BY jaro_winkler_similarity(public_path, ?) DESC "
+        "LIMIT ?",
+        [path, limit],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def list_libraries(db: Database) -> list[LibraryInfo]:
+    """Libraries in the file, by name."""
+    rows = db.execute(
+        "SELECT name, distribution, version, fingerprint, entity_count, chunk_count, "
+        "alias_count, CAST(ingested_at AS VARCHAR), duration_s, source_dir "
+        "FROM libraries ORDER BY name"
+    ).fetchall()
+    return [LibraryInfo(*r) for r in rows]
+
+
+def library_fingerprint(db: Database, name: str) -> str | None:
+    """Stored fingerprint of a library, or None if it is not in the file."""
+    row = db.execute("SELECT fingerprint FROM libraries WHERE name = ?", [name]).fetchone()
+    return None if row is None else row[0]
+
+
+def library_sizes(db: Database) -> list[tuple[str, int, int, int]]:
+    """(library, entities, chunks, approximate bytes) — text plus embedding bytes."""
+    return db.execute(
+        f"""
+        WITH e AS (
+            SELECT library, count(*) AS n,
+                   sum(strlen(coalesce(docstring, '')) + strlen(coalesce(source, ''))
+                       + strlen(coalesce(sections, '')) + strlen(path) * 2 + 64) AS bytes
+            FROM entities GROUP BY library
+        ),
+        c AS (
+            SELECT library, count(*) AS n,
+                   sum(strlen(text) + strlen(fts_text) + 4 * {db.dimension} + 64) AS bytes
+            FROM chunks GROUP BY library
+        )
+        SELECT e.library, e.n, coalesce(c.n, 0),
+               CAST(e.bytes + coalesce(c.bytes, 0) AS BIGINT)
+        FROM e LEFT JOIN c USING (library) ORDER BY e.library"""
+    ).fetchall()
+
+
+def counts(db: Database) -> dict[str, int]:
+    """Row counts of the main tables."""
+    out = {}
+    for table in ("libraries", "entities", "aliases", "chunks"):
+        out[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return out

@@ -1,0 +1,197 @@
+"""Write one library's entities, aliases and chunks atomically; rebuild search indexes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+
+from workbench.model import Chunk, Entity, LibraryInfo
+from workbench.store.database import Database
+
+HNSW_INDEX = "chunks_embedding_hnsw"
+FTS_TABLE = "chunks"
+
+
+def _entities_table(entities: list[Entity]) -> pa.Table:
+    return pa.table(
+        {
+            "path": [e.path for e in entities],
+            "public_path": [e.public_path for e in entities],
+            "library": [e.library for e in entities],
+            "version": [e.version for e in entities],
+            "kind": [e.kind for e in entities],
+            "name": [e.name for e in entities],
+            "parent_path": [e.parent_path for e in entities],
+            "signature": [e.signature for e in entities],
+            "returns": [e.returns for e in entities],
+            "docstring": [e.docstring for e in entities],
+            "summary": [e.summary for e in entities],
+            "sections": [json.dumps([asdict(s) for s in e.sections]) for e in entities],
+            "docstring_style": [e.docstring_style for e in entities],
+            "filepath": [e.filepath for e in entities],
+            "lineno": pa.array([e.lineno for e in entities], pa.int32()),
+            "endlineno": pa.array([e.endlineno for e in entities], pa.int32()),
+            "is_public": [e.is_public for e in entities],
+            "is_deprecated": [e.is_deprecated for e in entities],
+            "source": [e.source for e in entities],
+            "bases": pa.array([e.bases for e in entities], pa.list_(pa.string())),
+            "content_hash": [e.content_hash for e in entities],
+        }
+    )
+
+
+def _chunks_table(chunks: list[Chunk], embeddings: np.ndarray, first_id: int) -> pa.Table:
+    dim = embeddings.shape[1] if len(chunks) else 1
+    flat = pa.array(np.ascontiguousarray(embeddings, dtype=np.float32).ravel())
+    return pa.table(
+        {
+            "id": pa.array(range(first_id, first_id + len(chunks)), pa.int64()),
+            "entity_path": [c.entity_path for c in chunks],
+            "library": [c.library for c in chunks],
+            "ordinal": pa.array([c.ordinal for c in chunks], pa.int32()),
+            "text": [c.text for c in chunks],
+            "fts_text": [c.fts_text for c in chunks],
+            "text_hash": [c.text_hash for c in chunks],
+            "embedding": pa.FixedSizeListArray.from_arrays(flat, dim),
+        }
+    )
+
+
+def existing_embeddings(db: Database, library: str) -> dict[str, np.ndarray]:
+    """Embeddings already stored for a library, keyed by chunk text hash (for reuse)."""
+    rows = db.execute(
+        "SELECT text_hash, embedding FROM chunks WHERE library = ?", [library]
+    ).fetchall()
+    return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
+
+
+def replace_library(
+    db: Database,
+    info: LibraryInfo,
+    entities: list[Entity],
+    aliases: list[tuple[str, str]],
+    chunks: list[Chunk],
+    embeddings: np.ndarray,
+    *,
+    hold: float = 0.0,
+) -> None:
+    """Replace everything stored for `info.name` in one transaction.
+
+    A crash at any point leaves either the old rows or the new ones, never a mix. The
+    full-text index is marked stale in the same transaction and rebuilt by
+    `rebuild_indexes` (DuckDB's fts index is not maintained incrementally).
+
+    Args:
+        hold: seconds to wait inside the open transaction, after the old rows are deleted;
+            only the kill-mid-ingest test sets it (through WORKBENCH_TEST_HOLD_SECONDS).
+    """
+    entity_rows = _entities_table(entities)
+    alias_rows = pa.table(
+        {
+            "alias_path": [a for a, _ in aliases],
+            "target_path": [t for _, t in aliases],
+            "library": [info.name] * len(aliases),
+        }
+    )
+    with db.transaction() as conn:
+        for table in ("chunks", "entities", "aliases", "libraries"):
+            key = "name" if table == "libraries" else "library"
+            conn.execute(f"DELETE FROM {table} WHERE {key} = ?", [info.name])
+        if hold:
+            import sys
+            import time
+
+            print(f"holding transaction for {info.name}", file=sys.stderr, flush=True)
+            time.sleep(hold)
+        first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
+        chunk_rows = _chunks_table(chunks, embeddings, first_id)
+        conn.register("_entity_rows", entity_rows)
+        conn.register("_alias_rows", alias_rows)
+        conn.register("_chunk_rows", chunk_rows)
+        try:
+            conn.execute("INSERT INTO entities SELECT * FROM _entity_rows")
+            conn.execute("INSERT INTO aliases SELECT * FROM _alias_rows")
+            if chunks:
+                conn.execute(
+                    "INSERT INTO chunks SELECT id, entity_path, library, ordinal, text, "
+                    f"fts_text, text_hash, embedding::FLOAT[{db.dimension}] FROM _chunk_rows"
+                )
+        finally:
+            for name in ("_entity_rows", "_alias_rows", "_chunk_rows"):
+                conn.unregister(name)
+        conn.execute(
+            "INSERT INTO libraries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                info.name, info.distribution, info.version, info.fingerprint,
+                len(entities), len(chunks), len(aliases),
+                datetime.now(UTC).replace(tzinfo=None), info.duration_s, info.source_dir,
+            ],
+        )
+        db.set_meta("fts_dirty", "1", conn)
+
+
+def remove_library(db: Database, name: str) -> None:
+    """Delete a library's rows in one transaction."""
+    with db.transaction() as conn:
+        for table in ("chunks", "entities", "aliases", "libraries"):
+            key = "name" if table == "libraries" else "library"
+            conn.execute(f"DELETE FROM {table} WHERE {key} = ?", [name])
+        db.set_meta("fts_dirty", "1", conn)
+
+
+def record_model(db: Database, model_name: str, dimension: int) -> None:
+    """Write which model embedded this file, the first time chunks are stored."""
+    if db.meta("embedding_model") is None:
+        with db.transaction() as conn:
+            db.set_meta("embedding_model", model_name, conn)
+            db.set_meta("embedding_dim", str(dimension), conn)
+
+
+def has_hnsw_index(db: Database) -> bool:
+    """Whether the HNSW index over chunk embeddings exists."""
+    row = db.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?", [HNSW_INDEX]
+    ).fetchone()
+    return bool(row[0])
+
+
+def drop_hnsw_index(db: Database) -> None:
+    """Drop the HNSW index before a bulk load (building afterwards is ~3x faster)."""
+    with db.transaction() as conn:
+        conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
+
+
+def rebuild_indexes(db: Database, *, fts: bool = True, hnsw: bool = True) -> None:
+    """Rebuild the BM25 index (always whole) and create the HNSW index if missing."""
+    if fts:
+        with db.transaction() as conn:
+            conn.execute(
+                f"PRAGMA create_fts_index('{FTS_TABLE}', 'id', 'fts_text', "
+                "stemmer = 'porter', stopwords = 'english', lower = 1, strip_accents = 1, "
+                "overwrite = 1)"
+            )
+            db.set_meta("fts_dirty", "0", conn)
+    if hnsw and not has_hnsw_index(db):
+        with db.transaction() as conn:
+            conn.execute(
+                f"CREATE INDEX {HNSW_INDEX} ON chunks USING HNSW (embedding) "
+                "WITH (metric = 'cosine')"
+            )
+    db.checkpoint()
+
+
+def fts_is_stale(db: Database) -> bool:
+    """True when chunks changed since the BM25 index was last built."""
+    return db.meta("fts_dirty") == "1"
+
+
+def fts_exists(db: Database) -> bool:
+    """Whether the BM25 index tables exist at all."""
+    row = db.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'fts_main_chunks'"
+    ).fetchone()
+    return bool(row[0])
