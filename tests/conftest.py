@@ -66,9 +66,7 @@ def on_path(monkeypatch: pytest.MonkeyPatch):
 
     def put(folder: Path) -> None:
         monkeypatch.syspath_prepend(str(folder))
-        monkeypatch.setenv(
-            "PYTHONPATH", os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])
-        )
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")]))
         from workbench.ingest import packages
 
         packages._import_to_distributions.cache_clear()

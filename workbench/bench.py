@@ -39,23 +39,33 @@ def run_bench(wb: Workbench, questions: list[str], repeat: int = 3) -> dict[str,
     for mode in ("bm25", "vector", "hybrid"):
         times = time_queries(wb, questions, mode, repeat)
         latency[mode] = {
-            "p50": percentile(times, 50), "p95": percentile(times, 95),
-            "p99": percentile(times, 99), "mean": statistics.fmean(times),
+            "p50": percentile(times, 50),
+            "p95": percentile(times, 95),
+            "p99": percentile(times, 99),
+            "mean": statistics.fmean(times),
         }
     sizes = {lib: (ents, chunks, size) for lib, ents, chunks, size in wb.library_sizes()}
     rows = []
     for lib in wb.libraries():
         ents, chunks, size = sizes.get(lib.name, (0, 0, 0))
         seconds = max(lib.duration_s, 1e-9)
-        rows.append({
-            "library": lib.name, "entities": ents, "chunks": chunks, "seconds": lib.duration_s,
-            "entities_per_s": ents / seconds, "chunks_per_s": chunks / seconds,
-            "mb": size / 1e6,
-        })
+        rows.append(
+            {
+                "library": lib.name,
+                "entities": ents,
+                "chunks": chunks,
+                "seconds": lib.duration_s,
+                "entities_per_s": ents / seconds,
+                "chunks_per_s": chunks / seconds,
+                "mb": size / 1e6,
+            }
+        )
     total_s = sum(r["seconds"] for r in rows) or 1e-9
     totals = {
-        "entities": sum(r["entities"] for r in rows), "chunks": sum(r["chunks"] for r in rows),
-        "seconds": total_s, "mb": sum(r["mb"] for r in rows),
+        "entities": sum(r["entities"] for r in rows),
+        "chunks": sum(r["chunks"] for r in rows),
+        "seconds": total_s,
+        "mb": sum(r["mb"] for r in rows),
     }
     totals["entities_per_s"] = totals["entities"] / total_s
     totals["chunks_per_s"] = totals["chunks"] / total_s

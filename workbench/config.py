@@ -13,10 +13,35 @@ DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 #: installation has. Heavy ones with little public documentation (torch) are left out;
 #: `workbench ingest torch` still works.
 DEFAULT_LIBRARIES: tuple[str, ...] = (
-    "httpx", "httpcore", "h11", "anyio", "idna", "certifi", "polars", "duckdb", "textual",
-    "rich", "griffe", "marimo", "click", "starlette", "jinja2", "markupsafe", "pygments",
-    "packaging", "numpy", "tqdm", "filelock", "fsspec", "yaml", "huggingface_hub",
-    "safetensors", "tokenizers", "transformers", "sentence_transformers", "pyarrow",
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio",
+    "idna",
+    "certifi",
+    "polars",
+    "duckdb",
+    "textual",
+    "rich",
+    "griffe",
+    "marimo",
+    "click",
+    "starlette",
+    "jinja2",
+    "markupsafe",
+    "pygments",
+    "packaging",
+    "numpy",
+    "tqdm",
+    "filelock",
+    "fsspec",
+    "yaml",
+    "huggingface_hub",
+    "safetensors",
+    "tokenizers",
+    "transformers",
+    "sentence_transformers",
+    "pyarrow",
 )
 
 MAX_QUERY_CHARS = 2000
@@ -41,9 +66,7 @@ class EmbeddingSettings:
     """
 
     model: str | None = field(default_factory=lambda: os.environ.get("WORKBENCH_MODEL"))
-    name: str = field(
-        default_factory=lambda: os.environ.get("WORKBENCH_MODEL_NAME", DEFAULT_MODEL_NAME)
-    )
+    name: str = field(default_factory=lambda: os.environ.get("WORKBENCH_MODEL_NAME", DEFAULT_MODEL_NAME))
     dimension: int = field(default_factory=lambda: int(os.environ.get("WORKBENCH_MODEL_DIM", "384")))
     batch_size: int = 64
     max_seq_length: int = 128

@@ -76,9 +76,7 @@ class Workbench:
             plan = pipeline.plan_ingest(names)
             missing: list[str] = []
         else:
-            candidates = (
-                pipeline.installed_library_names() if installed else list(DEFAULT_LIBRARIES)
-            )
+            candidates = pipeline.installed_library_names() if installed else list(DEFAULT_LIBRARIES)
             plan, missing = pipeline.resolve_available(candidates)
             if top is not None:
                 plan.packages = plan.packages[:top]
@@ -145,6 +143,10 @@ class Workbench:
             "bm25": writer.fts_exists(self.db),
             "bm25_current": not writer.fts_is_stale(self.db),
         }
+
+    def schema_version(self) -> int:
+        """Schema version of the file (opening it writable applies pending migrations)."""
+        return self.db.schema_version()
 
     def resolve(self, path: str) -> str | None:
         """Definition path of a public, alias or definition path (None if unknown)."""

@@ -29,9 +29,12 @@ def test_long_docstring_splits_without_cutting_words():
     story = [c for c in chunks if c.entity_path == "wbfixture.styles.long_story"]
     assert len(story) >= 2
     assert [c.ordinal for c in story] == list(range(len(story)))
-    source_words = set(re.findall(r"[A-Za-z]+", next(
-        e.docstring for e in extraction.entities if e.path == "wbfixture.styles.long_story"
-    )))
+    source_words = set(
+        re.findall(
+            r"[A-Za-z]+",
+            next(e.docstring for e in extraction.entities if e.path == "wbfixture.styles.long_story"),
+        )
+    )
     for chunk in story:
         body = chunk.text.split("\n", 2)[2]
         assert len(chunk.text) <= MAX_CHUNK_CHARS + 200

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -66,12 +65,16 @@ def test_kill_mid_ingest_keeps_the_last_good_state(tmp_path, embedder, fixture_c
         wb.ingest(["wbfixture", "idna"])
         good_count = _entity_count(wb, "wbfixture")
         good_hits = [h.path for h in wb.search("standard deviation", 3)]
-    (fixture_copy / "wbfixture" / "extra.py").write_text('"""Added later."""\n\ndef later():\n    """New."""\n')
+    extra = fixture_copy / "wbfixture" / "extra.py"
+    extra.write_text('"""Added later."""\n\ndef later():\n    """New."""\n')
 
     env = {**os.environ, "WORKBENCH_TEST_HOLD_SECONDS": "60"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "workbench.cli", "ingest", "wbfixture", "--db", str(path)],
-        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
     )
     deadline = time.monotonic() + 120
     line = ""

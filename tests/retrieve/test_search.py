@@ -9,8 +9,11 @@ from workbench.errors import QueryError
 QUESTIONS = [
     # (question, expected public path, modes that must have it in their top 5)
     ("encode a unicode domain name to its ASCII form", "idna.encode", ("bm25", "vector", "hybrid")),
-    ("the start of an HTTP request with method, target and headers", "h11.Request",
-     ("bm25", "vector", "hybrid")),
+    (
+        "the start of an HTTP request with method, target and headers",
+        "h11.Request",
+        ("bm25", "vector", "hybrid"),
+    ),
     ("retry a download when the network fails", "wbfixture.Client.fetch", ("vector", "hybrid")),
     ("standard deviation of numbers", "wbfixture.numpy_style", ("bm25", "vector", "hybrid")),
     ("wrap prose to a maximum line width", "wbfixture.sphinx_style", ("bm25", "vector", "hybrid")),

@@ -73,7 +73,11 @@ def main() -> None:
 @db_option
 @reports_errors
 def ingest(
-    names: tuple[str, ...], installed: bool, top: int | None, force: bool, quiet: bool,
+    names: tuple[str, ...],
+    installed: bool,
+    top: int | None,
+    force: bool,
+    quiet: bool,
     db_path: Path | None,
 ) -> None:
     """Read libraries with griffe and index them (one transaction per library).
@@ -104,12 +108,19 @@ def ingest(
 @click.option("--library", "-l", "libraries", multiple=True, help="Only this library (repeatable).")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="Only this kind.")
 @click.option("--mode", type=click.Choice(SEARCH_MODES), default="hybrid", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="A JSON array (path, kind, library, score, summary...).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="A JSON array (path, kind, library, score, summary...)."
+)
 @db_option
 @reports_errors
 def search(
-    query: str, k: int, libraries: tuple[str, ...], kinds: tuple[str, ...], mode: str,
-    as_json: bool, db_path: Path | None,
+    query: str,
+    k: int,
+    libraries: tuple[str, ...],
+    kinds: tuple[str, ...],
+    mode: str,
+    as_json: bool,
+    db_path: Path | None,
 ) -> None:
     """Hybrid search (vectors + BM25, fused) over the indexed APIs.
 
@@ -169,12 +180,36 @@ def libraries_command(as_json: bool, db_path: Path | None) -> None:
     render_libraries(_console(), libs, status)
 
 
+@main.command()
+@db_option
+@reports_errors
+def migrate(db_path: Path | None) -> None:
+    """Upgrade a workbench file to the current schema (numbered migrations, one transaction).
+
+    Example: workbench migrate --db team.duckdb
+    """
+    with _open(db_path, read_only=False) as wb:
+        version = wb.schema_version()
+    click.echo(f"{wb.path}: schema version {version}")
+
+
 @main.command(name="eval")
-@click.option("--set", "eval_set", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_EVAL_SET, show_default=True, help="JSON-lines evaluation set.")
+@click.option(
+    "--set",
+    "eval_set",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_EVAL_SET,
+    show_default=True,
+    help="JSON-lines evaluation set.",
+)
 @click.option("--misses", is_flag=True, help="List the questions each mode missed in its top 10.")
-@click.option("--mode", "modes", multiple=True, type=click.Choice(SEARCH_MODES),
-              help="Only these modes [default: all three].")
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(SEARCH_MODES),
+    help="Only these modes [default: all three].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Metrics as JSON.")
 @db_option
 @reports_errors
@@ -201,10 +236,21 @@ def eval_command(
 
 
 @main.command()
-@click.option("--set", "eval_set", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_EVAL_SET, show_default=True, help="Questions to time.")
-@click.option("--repeat", default=3, show_default=True, type=click.IntRange(1, 50),
-              help="Runs of the whole question set per mode.")
+@click.option(
+    "--set",
+    "eval_set",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_EVAL_SET,
+    show_default=True,
+    help="Questions to time.",
+)
+@click.option(
+    "--repeat",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="Runs of the whole question set per mode.",
+)
 @db_option
 @reports_errors
 def bench(eval_set: Path, repeat: int, db_path: Path | None) -> None:

@@ -61,8 +61,7 @@ class RichIngestProgress:
         if task is None:
             task = self.tasks[report.library] = self.progress.add_task("", library=report.library)
         text = {
-            "ingested": f"[green]{report.entities} entities, {report.chunks} chunks "
-            f"in {report.seconds:.1f}s",
+            "ingested": f"[green]{report.entities} entities, {report.chunks} chunks in {report.seconds:.1f}s",
             "unchanged": "[dim]unchanged",
             "failed": f"[red]failed: {report.message[:60]}",
             "skipped": f"[yellow]skipped: {report.message}",
@@ -75,19 +74,23 @@ class RichIngestProgress:
             self.console.print(f"[dim]{text}")
 
 
-def print_ingest_summary(
-    console: Console, reports: list[IngestReport], counts: dict[str, int]
-) -> None:
+def print_ingest_summary(console: Console, reports: list[IngestReport], counts: dict[str, int]) -> None:
     """A table of what each library's ingest did, and the file's totals."""
     table = Table(title="ingest", show_lines=False)
+    numeric = {"entities", "chunks", "embedded", "seconds"}
     for column in ("library", "version", "status", "entities", "chunks", "embedded", "seconds"):
-        table.add_column(column, justify="right" if column in {"entities", "chunks", "embedded", "seconds"} else "left")
+        table.add_column(column, justify="right" if column in numeric else "left")
     for r in reports:
         style = {"failed": "red", "skipped": "yellow", "unchanged": "dim"}.get(r.status, "")
         table.add_row(
-            r.library, r.version, r.status if not r.message else f"{r.status}: {r.message[:70]}",
-            str(r.entities or ""), str(r.chunks or ""), str(r.embedded or ""),
-            f"{r.seconds:.1f}", style=style,
+            r.library,
+            r.version,
+            r.status if not r.message else f"{r.status}: {r.message[:70]}",
+            str(r.entities or ""),
+            str(r.chunks or ""),
+            str(r.embedded or ""),
+            f"{r.seconds:.1f}",
+            style=style,
         )
     console.print(table)
     console.print(

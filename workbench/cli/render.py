@@ -26,9 +26,7 @@ def render_hits(console: Console, query: str, mode: str, hits: list[Hit]) -> Non
     table.add_column("score", justify="right")
     table.add_column("summary", overflow="fold", max_width=60)
     for hit in hits:
-        table.add_row(
-            str(hit.rank), hit.path, hit.kind, hit.library, f"{hit.score:.4f}", hit.summary
-        )
+        table.add_row(str(hit.rank), hit.path, hit.kind, hit.library, f"{hit.score:.4f}", hit.summary)
     console.print(table)
 
 
@@ -80,17 +78,20 @@ def render_libraries(console: Console, libs: list[LibraryInfo], status: dict[str
         table.add_column(col, justify="right" if col in {"entities", "chunks", "aliases"} else "left")
     for lib in libs:
         table.add_row(
-            lib.name, lib.distribution, lib.version, str(lib.entity_count),
-            str(lib.chunk_count), str(lib.alias_count), lib.ingested_at[:19],
+            lib.name,
+            lib.distribution,
+            lib.version,
+            str(lib.entity_count),
+            str(lib.chunk_count),
+            str(lib.alias_count),
+            lib.ingested_at[:19],
         )
     console.print(table)
     flags = ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in status.items())
     console.print(f"indexes: {flags}")
 
 
-def render_eval(
-    console: Console, rows: list[EvalRow], skipped: list[EvalCase], show_misses: bool
-) -> None:
+def render_eval(console: Console, rows: list[EvalRow], skipped: list[EvalCase], show_misses: bool) -> None:
     """The three modes side by side; misses on request."""
     n = rows[0].n if rows else 0
     table = Table(title=f"retrieval eval ({n} questions)")
@@ -98,8 +99,12 @@ def render_eval(
         table.add_column(col, justify="right" if col != "mode" else "left")
     for r in rows:
         table.add_row(
-            r.mode, f"{r.recall_at_1:.3f}", f"{r.recall_at_5:.3f}", f"{r.recall_at_10:.3f}",
-            f"{r.mrr_at_10:.3f}", f"{r.ndcg_at_10:.3f}",
+            r.mode,
+            f"{r.recall_at_1:.3f}",
+            f"{r.recall_at_5:.3f}",
+            f"{r.recall_at_10:.3f}",
+            f"{r.mrr_at_10:.3f}",
+            f"{r.ndcg_at_10:.3f}",
         )
     console.print(table)
     if skipped:
@@ -127,13 +132,23 @@ def render_bench(console: Console, result: dict[str, Any]) -> None:
         ing.add_column(col, justify="right" if col != "library" else "left")
     for row in result["libraries"]:
         ing.add_row(
-            row["library"], str(row["entities"]), str(row["chunks"]), f"{row['seconds']:.1f}",
-            f"{row['entities_per_s']:.0f}", f"{row['chunks_per_s']:.0f}", f"{row['mb']:.1f}",
+            row["library"],
+            str(row["entities"]),
+            str(row["chunks"]),
+            f"{row['seconds']:.1f}",
+            f"{row['entities_per_s']:.0f}",
+            f"{row['chunks_per_s']:.0f}",
+            f"{row['mb']:.1f}",
         )
     t = result["totals"]
     ing.add_row(
-        "TOTAL", str(t["entities"]), str(t["chunks"]), f"{t['seconds']:.1f}",
-        f"{t['entities_per_s']:.0f}", f"{t['chunks_per_s']:.0f}", f"{t['mb']:.1f}",
+        "TOTAL",
+        str(t["entities"]),
+        str(t["chunks"]),
+        f"{t['seconds']:.1f}",
+        f"{t['entities_per_s']:.0f}",
+        f"{t['chunks_per_s']:.0f}",
+        f"{t['mb']:.1f}",
         style="bold",
     )
     console.print(ing)

@@ -56,13 +56,13 @@ class Embedder:
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 from sentence_transformers import SentenceTransformer
 
-                model = SentenceTransformer(
-                    self.settings.model or default_model_path(), device="cpu"
-                )
+                model = SentenceTransformer(self.settings.model or default_model_path(), device="cpu")
                 model.max_seq_length = self.settings.max_seq_length
-                dim = model.get_embedding_dimension() if hasattr(
-                    model, "get_embedding_dimension"
-                ) else model.get_sentence_embedding_dimension()
+                dim = (
+                    model.get_embedding_dimension()
+                    if hasattr(model, "get_embedding_dimension")
+                    else model.get_sentence_embedding_dimension()
+                )
                 if dim != self.settings.dimension:
                     raise WorkbenchError(
                         f"model {self.settings.name} gives {dim}-dim vectors, settings say "

@@ -134,8 +134,14 @@ def _relative_file(obj: griffe.Object, root: Path) -> str:
 def content_hash(entity: Entity) -> str:
     """Hash of what an entity says: changes when its API or docs change, not its line."""
     parts = (
-        entity.kind, entity.path, entity.public_path, entity.signature, entity.docstring,
-        entity.source, ",".join(entity.bases), str(entity.is_deprecated),
+        entity.kind,
+        entity.path,
+        entity.public_path,
+        entity.signature,
+        entity.docstring,
+        entity.source,
+        ",".join(entity.bases),
+        str(entity.is_deprecated),
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

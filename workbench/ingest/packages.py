@@ -95,8 +95,10 @@ def fingerprint(package: InstalledPackage) -> str:
     without loading the package with griffe.
     """
     digest = hashlib.sha256(f"{package.version}|{EXTRACTOR_VERSION}".encode())
-    files = [package.path] if package.path.is_file() else sorted(
-        p for p in package.path.rglob("*") if p.suffix in {".py", ".pyi"} and p.is_file()
+    files = (
+        [package.path]
+        if package.path.is_file()
+        else sorted(p for p in package.path.rglob("*") if p.suffix in {".py", ".pyi"} and p.is_file())
     )
     for file in files:
         digest.update(str(file.relative_to(package.search_path)).encode())

@@ -85,9 +85,7 @@ def _embed_chunks(
     if reused:
         progress.advance(library, reused)
     if todo:
-        vectors = embedder.embed(
-            [texts[i] for i in todo], progress=lambda n: progress.advance(library, n)
-        )
+        vectors = embedder.embed([texts[i] for i in todo], progress=lambda n: progress.advance(library, n))
         out[todo] = vectors
     return out, reused
 
@@ -126,8 +124,12 @@ def ingest_package(
     progress.phase(package.name, "embedding", total=len(chunks))
     t_embed = time.perf_counter()
     vectors, reused = _embed_chunks(
-        db, embedder, package.name, [c.embed_text for c in chunks],
-        [c.text_hash for c in chunks], progress,
+        db,
+        embedder,
+        package.name,
+        [c.embed_text for c in chunks],
+        [c.text_hash for c in chunks],
+        progress,
     )
     report.embed_seconds = time.perf_counter() - t_embed
     report.reused_embeddings = reused
@@ -140,12 +142,20 @@ def ingest_package(
         writer.drop_hnsw_index(db)
     writer.record_model(db, embedder.name, embedder.dimension)
     info = LibraryInfo(
-        name=package.name, distribution=package.distribution, version=package.version,
-        fingerprint=print_fp, duration_s=time.perf_counter() - started,
+        name=package.name,
+        distribution=package.distribution,
+        version=package.version,
+        fingerprint=print_fp,
+        duration_s=time.perf_counter() - started,
         source_dir=str(package.path),
     )
     writer.replace_library(
-        db, info, extraction.entities, extraction.aliases, chunks, vectors,
+        db,
+        info,
+        extraction.entities,
+        extraction.aliases,
+        chunks,
+        vectors,
         hold=float(os.environ.get(HOLD_ENV, "0") or 0),
     )
     report.write_seconds = time.perf_counter() - t_write
@@ -191,7 +201,6 @@ def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None
         return
     progress.message("building search indexes (BM25" + (" + HNSW)" if hnsw_missing else ")"))
     writer.rebuild_indexes(db, fts=fts_stale, hnsw=hnsw_missing)
-
 
 
 def installed_library_names() -> list[str]:

@@ -23,8 +23,10 @@ def load_cases(path: Path) -> list[EvalCase]:
             raw = json.loads(line)
             cases.append(
                 EvalCase(
-                    id=str(raw.get("id", number)), question=raw["question"],
-                    expected=list(raw["expected"]), library=raw.get("library", ""),
+                    id=str(raw.get("id", number)),
+                    question=raw["question"],
+                    expected=list(raw["expected"]),
+                    library=raw.get("library", ""),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as error:
@@ -53,7 +55,12 @@ def score_mode(
             misses.append((case.question, case.expected, ranked[:3]))
     n = max(len(cases), 1)
     return EvalRow(
-        mode=mode, n=len(cases), recall_at_1=totals["r1"] / n, recall_at_5=totals["r5"] / n,
-        recall_at_10=totals["r10"] / n, mrr_at_10=totals["mrr"] / n,
-        ndcg_at_10=totals["ndcg"] / n, misses=misses,
+        mode=mode,
+        n=len(cases),
+        recall_at_1=totals["r1"] / n,
+        recall_at_5=totals["r5"] / n,
+        recall_at_10=totals["r10"] / n,
+        mrr_at_10=totals["mrr"] / n,
+        ndcg_at_10=totals["ndcg"] / n,
+        misses=misses,
     )

@@ -61,10 +61,7 @@ def _identifier_terms(query: str) -> set[str]:
     if len(words) == 1:
         return set(words)
     raw = re.findall(r"[A-Za-z_][\w.]*", query)
-    return {
-        w.lower() for w in raw
-        if "_" in w or "." in w.strip(".") or re.search(r"[a-z][A-Z]", w)
-    }
+    return {w.lower() for w in raw if "_" in w or "." in w.strip(".") or re.search(r"[a-z][A-Z]", w)}
 
 
 def search(
@@ -134,9 +131,15 @@ def search(
         row = info[path]
         hits.append(
             Hit(
-                rank=rank, path=row["public_path"], definition_path=path, kind=row["kind"],
-                library=row["library"], score=float(score), summary=row["summary"] or "",
-                signature=row["signature"] or "", is_public=bool(row["is_public"]),
+                rank=rank,
+                path=row["public_path"],
+                definition_path=path,
+                kind=row["kind"],
+                library=row["library"],
+                score=float(score),
+                summary=row["summary"] or "",
+                signature=row["signature"] or "",
+                is_public=bool(row["is_public"]),
                 explain=explain,
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +12,8 @@ import duckdb
 
 from workbench.errors import ModelMismatchError, StoreError
 from workbench.store.extensions import load_extensions
-from workbench.store.migrations import (
-    APP_ID,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    MigrationContext,
-)
+from workbench.store import migrations
+from workbench.store.migrations import APP_ID, MigrationContext
 
 DUCKDB_MAGIC = b"DUCK"
 ALIAS = "wb"
@@ -68,9 +64,7 @@ class Database:
     def _check_file(self) -> None:
         if not self.path.exists():
             if self.read_only:
-                raise StoreError(
-                    f"no workbench index at {self.path}: run `workbench ingest` first"
-                )
+                raise StoreError(f"no workbench index at {self.path}: run `workbench ingest` first")
             self.path.parent.mkdir(parents=True, exist_ok=True)
             return
         if self.path.is_dir():
@@ -113,25 +107,24 @@ class Database:
         if "workbench_meta" not in tables:
             if tables:
                 names = ", ".join(sorted(tables)[:5])
-                raise StoreError(
-                    f"{self.path} is a DuckDB file but not a workbench index (tables: {names})"
-                )
+                raise StoreError(f"{self.path} is a DuckDB file but not a workbench index (tables: {names})")
             if self.read_only:
                 raise StoreError(f"{self.path} holds no workbench index yet: run `workbench ingest`")
             self._migrate(0)
             return
         if self.meta("app") != APP_ID:
             raise StoreError(f"{self.path} is a DuckDB file but not a workbench index")
-        version = int(self.meta("schema_version") or 0)
-        if version > SCHEMA_VERSION:
+        version = self.schema_version()
+        current = migrations.SCHEMA_VERSION
+        if version > current:
             raise StoreError(
                 f"{self.path} has schema version {version}, newer than this workbench "
-                f"understands ({SCHEMA_VERSION}): upgrade pyrag-workbench"
+                f"understands ({current}): upgrade pyrag-workbench"
             )
-        if version < SCHEMA_VERSION:
+        if version < current:
             if self.read_only:
                 raise StoreError(
-                    f"{self.path} has schema version {version} (current {SCHEMA_VERSION}): "
+                    f"{self.path} has schema version {version} (current {current}): "
                     "run `workbench migrate` to upgrade it"
                 )
             self._migrate(version)
@@ -142,17 +135,14 @@ class Database:
             if current == 0:
                 conn.execute("CREATE TABLE workbench_meta (key VARCHAR NOT NULL, value VARCHAR)")
                 conn.execute(
-                    "CREATE TABLE schema_migrations "
-                    "(version INTEGER, name VARCHAR, applied_at TIMESTAMP)"
+                    "CREATE TABLE schema_migrations (version INTEGER, name VARCHAR, applied_at TIMESTAMP)"
                 )
                 self._set_meta(conn, "app", APP_ID)
-            for version, name, migrate in MIGRATIONS:
+            for version, name, migrate in migrations.MIGRATIONS:
                 if version > current:
                     migrate(conn, ctx)
-                    conn.execute(
-                        "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name]
-                    )
-            self._set_meta(conn, "schema_version", str(SCHEMA_VERSION))
+                    conn.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+            self._set_meta(conn, "schema_version", str(migrations.SCHEMA_VERSION))
 
     def _check_model(self, model_name: str, dimension: int) -> None:
         recorded = self.meta("embedding_model")
@@ -167,6 +157,15 @@ class Database:
             )
 
     # -- metadata ------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        """The schema version the file is at."""
+        return int(self.meta("schema_version") or 0)
+
+    def applied_migrations(self) -> list[tuple[int, str]]:
+        """(version, name) of every migration applied to the file, in order."""
+        rows = self.execute("SELECT version, name FROM schema_migrations ORDER BY version")
+        return [(int(v), n) for v, n in rows.fetchall()]
 
     def meta(self, key: str) -> str | None:
         """A value of the file's metadata table, or None."""
@@ -215,10 +214,8 @@ class Database:
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
-        try:
+        with suppress(duckdb.Error):
             self.conn.close()
-        except duckdb.Error:
-            pass
 
     def __enter__(self) -> Database:
         return self

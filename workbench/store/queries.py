@@ -11,8 +11,8 @@ from workbench.store.database import Database
 FTS = "fts_main_chunks"
 
 #: BM25 (k1=1.2, b=0.75) of every chunk that has a query term, as CTE `scores`; the same
-#: formula as the fts extension's `match_bm25` (including its log10 idf), but one set query over the postings of the
-#: query's terms instead of a macro call per row (~40 ms -> a few ms on 50k chunks).
+#: formula as the fts extension's `match_bm25` (log10 idf included), but one set query
+#: over the postings of the query's terms instead of a macro call per row.
 BM25_SCORES = f"""
 WITH tokens AS (SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter') AS t),
 qterms AS (SELECT d.termid, d.df FROM {FTS}.dict d JOIN tokens ON d.term = tokens.t),
@@ -144,24 +144,58 @@ def bm25_chunk_scores(db: Database, query: str, limit: int) -> list[tuple[int, f
 
 def _entity_from_row(row: tuple[Any, ...]) -> Entity:
     (
-        path, public_path, library, version, kind, name, parent_path, signature, returns,
-        docstring, summary, sections, style, filepath, lineno, endlineno, is_public,
-        is_deprecated, source, bases, content_hash,
+        path,
+        public_path,
+        library,
+        version,
+        kind,
+        name,
+        parent_path,
+        signature,
+        returns,
+        docstring,
+        summary,
+        sections,
+        style,
+        filepath,
+        lineno,
+        endlineno,
+        is_public,
+        is_deprecated,
+        source,
+        bases,
+        content_hash,
     ) = row
     parsed = [
         DocSection(
-            kind=s["kind"], title=s.get("title", ""), text=s.get("text", ""),
+            kind=s["kind"],
+            title=s.get("title", ""),
+            text=s.get("text", ""),
             items=[DocItem(**i) for i in s.get("items", [])],
         )
         for s in json.loads(sections or "[]")
     ]
     return Entity(
-        path=path, public_path=public_path, library=library, version=version or "",
-        kind=kind, name=name, parent_path=parent_path, signature=signature or "",
-        returns=returns or "", docstring=docstring or "", summary=summary or "",
-        sections=parsed, docstring_style=style or "", filepath=filepath or "",
-        lineno=lineno, endlineno=endlineno, is_public=bool(is_public),
-        is_deprecated=bool(is_deprecated), source=source or "", bases=list(bases or []),
+        path=path,
+        public_path=public_path,
+        library=library,
+        version=version or "",
+        kind=kind,
+        name=name,
+        parent_path=parent_path,
+        signature=signature or "",
+        returns=returns or "",
+        docstring=docstring or "",
+        summary=summary or "",
+        sections=parsed,
+        docstring_style=style or "",
+        filepath=filepath or "",
+        lineno=lineno,
+        endlineno=endlineno,
+        is_public=bool(is_public),
+        is_deprecated=bool(is_deprecated),
+        source=source or "",
+        bases=list(bases or []),
         content_hash=content_hash or "",
     )
 
@@ -211,8 +245,7 @@ def get_entity(db: Database, path: str) -> Entity | None:
 def members_of(db: Database, path: str) -> list[tuple[str, str, str]]:
     """(name, kind, summary) of an entity's direct members, public first."""
     return db.execute(
-        "SELECT name, kind, summary FROM entities WHERE parent_path = ? "
-        "ORDER BY NOT is_public, kind, name",
+        "SELECT name, kind, summary FROM entities WHERE parent_path = ? ORDER BY NOT is_public, kind, name",
         [path],
     ).fetchall()
 
@@ -220,8 +253,7 @@ def members_of(db: Database, path: str) -> list[tuple[str, str, str]]:
 def similar_paths(db: Database, path: str, limit: int = 5) -> list[str]:
     """Public paths that look like `path`, for a 'did you mean' message."""
     rows = db.execute(
-        "SELECT public_path FROM entities ORDER BY jaro_winkler_similarity(public_path, ?) DESC "
-        "LIMIT ?",
+        "SELECT public_path FROM entities ORDER BY jaro_winkler_similarity(public_path, ?) DESC LIMIT ?",
         [path, limit],
     ).fetchall()
     return [r[0] for r in rows]

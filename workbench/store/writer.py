@@ -63,9 +63,7 @@ def _chunks_table(chunks: list[Chunk], embeddings: np.ndarray, first_id: int) ->
 
 def existing_embeddings(db: Database, library: str) -> dict[str, np.ndarray]:
     """Embeddings already stored for a library, keyed by chunk text hash (for reuse)."""
-    rows = db.execute(
-        "SELECT text_hash, embedding FROM chunks WHERE library = ?", [library]
-    ).fetchall()
+    rows = db.execute("SELECT text_hash, embedding FROM chunks WHERE library = ?", [library]).fetchall()
     return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
 
 
@@ -126,9 +124,16 @@ def replace_library(
         conn.execute(
             "INSERT INTO libraries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                info.name, info.distribution, info.version, info.fingerprint,
-                len(entities), len(chunks), len(aliases),
-                datetime.now(UTC).replace(tzinfo=None), info.duration_s, info.source_dir,
+                info.name,
+                info.distribution,
+                info.version,
+                info.fingerprint,
+                len(entities),
+                len(chunks),
+                len(aliases),
+                datetime.now(UTC).replace(tzinfo=None),
+                info.duration_s,
+                info.source_dir,
             ],
         )
         db.set_meta("fts_dirty", "1", conn)
@@ -153,9 +158,7 @@ def record_model(db: Database, model_name: str, dimension: int) -> None:
 
 def has_hnsw_index(db: Database) -> bool:
     """Whether the HNSW index over chunk embeddings exists."""
-    row = db.execute(
-        "SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?", [HNSW_INDEX]
-    ).fetchone()
+    row = db.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?", [HNSW_INDEX]).fetchone()
     return bool(row[0])
 
 
@@ -178,8 +181,7 @@ def rebuild_indexes(db: Database, *, fts: bool = True, hnsw: bool = True) -> Non
     if hnsw and not has_hnsw_index(db):
         with db.transaction() as conn:
             conn.execute(
-                f"CREATE INDEX {HNSW_INDEX} ON chunks USING HNSW (embedding) "
-                "WITH (metric = 'cosine')"
+                f"CREATE INDEX {HNSW_INDEX} ON chunks USING HNSW (embedding) WITH (metric = 'cosine')"
             )
     db.checkpoint()
 
@@ -191,7 +193,5 @@ def fts_is_stale(db: Database) -> bool:
 
 def fts_exists(db: Database) -> bool:
     """Whether the BM25 index tables exist at all."""
-    row = db.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'fts_main_chunks'"
-    ).fetchone()
+    row = db.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'fts_main_chunks'").fetchone()
     return bool(row[0])
