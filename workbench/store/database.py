@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 
 from workbench.errors import ModelMismatchError, StoreError
-from workbench.store.extensions import load_extensions
 from workbench.store import migrations
+from workbench.store.extensions import load_extensions
 from workbench.store.migrations import APP_ID, MigrationContext
 
 DUCKDB_MAGIC = b"DUCK"
