@@ -7,7 +7,9 @@ import statistics
 import time
 from typing import Any
 
+from workbench.embed.embedder import vector_literal
 from workbench.facade import Workbench
+from workbench.store import queries
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -30,6 +32,26 @@ def time_queries(wb: Workbench, questions: list[str], mode: str, repeat: int) ->
     return times
 
 
+def hnsw_recall(wb: Workbench, questions: list[str], k: int = 10) -> dict[str, float]:
+    """Recall@k of the HNSW index against an exact scan, and the p50 latency of each."""
+    recalls, fast, slow = [], [], []
+    for question in questions:
+        literal = vector_literal(wb.embedder.embed_query(question))
+        start = time.perf_counter()
+        approx = queries.vector_candidates(wb.db, literal, k)
+        fast.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        exact = queries.vector_candidates(wb.db, literal, k, exact=True)
+        slow.append((time.perf_counter() - start) * 1000)
+        truth = {p for p, _ in exact}
+        recalls.append(len(truth & {p for p, _ in approx}) / max(len(truth), 1))
+    return {
+        "recall": statistics.fmean(recalls) if recalls else 0.0,
+        "hnsw_p50": percentile(fast, 50) if fast else 0.0,
+        "exact_p50": percentile(slow, 50) if slow else 0.0,
+    }
+
+
 def run_bench(wb: Workbench, questions: list[str], repeat: int = 3) -> dict[str, Any]:
     """Measure the open workbench; returns plain data for a table or JSON."""
     start = time.perf_counter()
@@ -44,6 +66,7 @@ def run_bench(wb: Workbench, questions: list[str], repeat: int = 3) -> dict[str,
             "p99": percentile(times, 99),
             "mean": statistics.fmean(times),
         }
+    vector_index = hnsw_recall(wb, questions)
     sizes = {lib: (ents, chunks, size) for lib, ents, chunks, size in wb.library_sizes()}
     rows = []
     for lib in wb.libraries():
@@ -73,6 +96,7 @@ def run_bench(wb: Workbench, questions: list[str], repeat: int = 3) -> dict[str,
     return {
         "queries": len(questions) * repeat,
         "latency": latency,
+        "vector_index": vector_index,
         "libraries": rows,
         "totals": totals,
         "file_mb": wb.db.path.stat().st_size / 1e6,

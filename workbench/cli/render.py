@@ -127,6 +127,11 @@ def render_bench(console: Console, result: dict[str, Any]) -> None:
     for mode, stats in result["latency"].items():
         lat.add_row(mode, *(f"{stats[k]:.1f}" for k in ("p50", "p95", "p99", "mean")))
     console.print(lat)
+    vi = result["vector_index"]
+    console.print(
+        f"HNSW recall@10 vs exact scan: {vi['recall']:.3f} · vector lookup p50: "
+        f"HNSW {vi['hnsw_p50']:.1f} ms, exact {vi['exact_p50']:.1f} ms"
+    )
     ing = Table(title="ingest throughput (from the last ingest of each library)")
     for col in ("library", "entities", "chunks", "seconds", "entities/s", "chunks/s", "~MB"):
         ing.add_column(col, justify="right" if col != "library" else "left")

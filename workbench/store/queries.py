@@ -70,34 +70,36 @@ def vector_candidates(
     limit: int,
     libraries: list[str] | None = None,
     kinds: list[str] | None = None,
+    *,
+    exact: bool = False,
 ) -> list[tuple[str, float]]:
     """Nearest chunks to a query vector as (entity path, cosine similarity), best first.
 
-    Unfiltered queries use the HNSW index (`ORDER BY distance LIMIT k` is what vss
-    rewrites). Filtered queries scan exactly: an index scan would filter after taking the
-    top k and could return too few rows.
+    Unfiltered queries use the HNSW index (vss rewrites `ORDER BY distance LIMIT k`).
+    Filtered queries, and `exact=True`, scan every row: ordering by similarity DESC is a
+    form the index rewrite does not match, and an index scan would filter after taking
+    the top k and so could return too few rows.
     """
     dim = db.dimension
-    if not libraries and not kinds:
+    if not libraries and not kinds and not exact:
         rows = db.execute(
             f"SELECT entity_path, array_cosine_distance(embedding, ?::FLOAT[{dim}]) AS d "
             "FROM chunks ORDER BY d LIMIT ?",
             [vector_literal, limit],
         ).fetchall()
-    else:
-        where, params = _filters(libraries, kinds)
-        rows = db.execute(
-            f"""
-            WITH scored AS (
-                SELECT c.entity_path,
-                       array_cosine_similarity(c.embedding, ?::FLOAT[{dim}]) AS s
-                FROM chunks c JOIN entities e ON e.path = c.entity_path
-                WHERE {where}
-            )
-            SELECT entity_path, 1 - s FROM scored ORDER BY s DESC LIMIT ?""",
-            [vector_literal, *params, limit],
-        ).fetchall()
-    return [(path, 1.0 - float(d)) for path, d in rows]
+        return [(path, 1.0 - float(d)) for path, d in rows]
+    where, params = _filters(libraries, kinds)
+    join_entities = "JOIN entities e ON e.path = c.entity_path" if kinds else ""
+    rows = db.execute(
+        f"""
+        SELECT c.entity_path, array_cosine_similarity(c.embedding, ?::FLOAT[{dim}]) AS s
+        FROM chunks c {join_entities}
+        WHERE {where}
+        ORDER BY s DESC
+        LIMIT ?""",
+        [vector_literal, *params, limit],
+    ).fetchall()
+    return [(path, float(s)) for path, s in rows]
 
 
 def bm25_candidates(
