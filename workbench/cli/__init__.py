@@ -55,6 +55,18 @@ def _open(db_path: Path | None, read_only: bool = True) -> Any:
     return Workbench(db_path or default_db_path(), read_only=read_only)
 
 
+def eval_set_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--set FILE`: a JSON-lines evaluation set, by default the bundled one."""
+    return click.option(
+        "--set",
+        "eval_set",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_EVAL_SET,
+        show_default=True,
+        help=help_text,
+    )
+
+
 @click.group()
 @click.version_option(package_name="pyrag-workbench")
 def main() -> None:
@@ -194,14 +206,7 @@ def migrate(db_path: Path | None) -> None:
 
 
 @main.command(name="eval")
-@click.option(
-    "--set",
-    "eval_set",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_EVAL_SET,
-    show_default=True,
-    help="JSON-lines evaluation set.",
-)
+@eval_set_option("JSON-lines evaluation set.")
 @click.option("--misses", is_flag=True, help="List the questions each mode missed in its top 10.")
 @click.option(
     "--mode",
@@ -236,14 +241,7 @@ def eval_command(
 
 
 @main.command()
-@click.option(
-    "--set",
-    "eval_set",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_EVAL_SET,
-    show_default=True,
-    help="Questions to time.",
-)
+@eval_set_option("Questions to time.")
 @click.option(
     "--repeat",
     default=3,

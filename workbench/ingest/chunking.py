@@ -30,37 +30,12 @@ def render_section(section: DocSection) -> str:
     return "\n".join(lines)
 
 
-def _split_words(text: str, limit: int) -> list[str]:
-    """Split a long paragraph on sentence ends, then on spaces: never mid-word."""
-    pieces: list[str] = []
-    current = ""
-    for token in re.split(r"(?<=[.!?])\s+|\s+", text):
-        if not token:
-            continue
-        candidate = f"{current} {token}" if current else token
-        if len(candidate) > limit and current:
-            pieces.append(current)
-            current = token
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _pack(blocks: list[str], limit: int) -> list[str]:
-    """Group text blocks into pieces of at most `limit` characters, splitting big blocks."""
-    parts: list[str] = []
-    for block in blocks:
-        if len(block) <= limit:
-            parts.append(block)
-            continue
-        for paragraph in re.split(r"\n\s*\n", block):
-            parts.extend([paragraph] if len(paragraph) <= limit else _split_words(paragraph, limit))
+def _greedy_join(parts: list[str], separator: str, limit: int) -> list[str]:
+    """Join consecutive parts while the result stays within `limit` characters."""
     pieces: list[str] = []
     current = ""
     for part in parts:
-        candidate = f"{current}\n\n{part}" if current else part
+        candidate = f"{current}{separator}{part}" if current else part
         if len(candidate) > limit and current:
             pieces.append(current)
             current = part
@@ -69,6 +44,25 @@ def _pack(blocks: list[str], limit: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+def _pack(blocks: list[str], limit: int) -> list[str]:
+    """Group text blocks into pieces of at most `limit` characters.
+
+    A block too big for one piece is cut at paragraph breaks, and a paragraph too big
+    at spaces: never mid-word.
+    """
+    parts: list[str] = []
+    for block in blocks:
+        if len(block) <= limit:
+            parts.append(block)
+            continue
+        for paragraph in re.split(r"\n\s*\n", block):
+            if len(paragraph) <= limit:
+                parts.append(paragraph)
+            else:
+                parts.extend(_greedy_join(paragraph.split(), " ", limit))
+    return _greedy_join(parts, "\n\n", limit)
 
 
 def header(entity: Entity) -> str:
