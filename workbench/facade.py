@@ -40,6 +40,7 @@ class Workbench:
         self.read_only = read_only
         self._db: Database | None = None
         self._library_names: set[str] | None = None
+        self._bm25_ready: bool | None = None
         if read_only:
             _ = self.db  # fail early on a missing, foreign or corrupt file
 
@@ -83,6 +84,7 @@ class Workbench:
         reports = pipeline.ingest(self.db, plan, self.embedder, force=force, progress=progress)
         reports.extend(IngestReport(name, status="skipped", message="not installed") for name in missing)
         self._library_names = None
+        self._bm25_ready = None
         return reports
 
     # -- queries ---------------------------------------------------------------------
@@ -106,7 +108,11 @@ class Workbench:
         request = search_module.validate(
             query, k, mode, libraries, kinds, known_libraries=self.library_names()
         )
-        return search_module.search(self.db, self.embedder, request, self.settings.search)
+        if self._bm25_ready is None:
+            self._bm25_ready = writer.fts_exists(self.db)
+        return search_module.search(
+            self.db, self.embedder, request, self.settings.search, bm25_ready=self._bm25_ready
+        )
 
     def show(self, path: str) -> EntityDetail:
         """One entity by its public, definition or alias path.

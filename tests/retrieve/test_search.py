@@ -84,3 +84,20 @@ def test_show_resolves_public_and_definition_paths(wb):
     assert "wbfixture.Client" in by_public.entity.aliases
     assert {"fetch", "close"} <= {name for name, _, _ in by_public.members}
     assert wb.show("h11.Connection").entity.path == "h11._connection.Connection"
+
+
+def test_file_without_bm25_index_degrades_to_vectors(built_db, tmp_path, embedder):
+    import shutil
+
+    from workbench import Workbench
+    from workbench.store.database import Database
+
+    path = tmp_path / "no_bm25.duckdb"
+    shutil.copy(built_db, path)
+    with Database(path, read_only=False) as db, db.transaction() as conn:
+        conn.execute("DROP TABLE bm25_postings")
+    with Workbench(path, embedder=embedder) as bench:
+        hits = bench.search("encode a unicode domain name", 3)
+        assert hits[0].path == "idna.encode" and hits[0].explain["bm25_rank"] is None
+        with pytest.raises(QueryError, match="no BM25 index"):
+            bench.search("encode", mode="bm25")

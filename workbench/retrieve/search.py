@@ -69,12 +69,16 @@ def search(
     embedder: Embedder | None,
     request: SearchRequest,
     settings: SearchSettings | None = None,
+    *,
+    bm25_ready: bool = True,
 ) -> list[Hit]:
     """Ranked entities for a query (one hit per entity, its best chunk counts).
 
     Scores: `vector` mode gives cosine similarity, `bm25` the BM25 score, `hybrid`
     weighted RRF plus two boosts, each reported in `Hit.explain`: an exact identifier
     match (the query names the entity, e.g. `read_csv`) and public over private paths.
+    When the file has no BM25 index yet (`bm25_ready=False`, e.g. an ingest was killed
+    before its first index build), hybrid falls back to vectors alone.
     """
     settings = settings or SearchSettings()
     libs = list(request.libraries) or None
@@ -87,7 +91,9 @@ def search(
             raise QueryError(f"mode '{request.mode}' needs the embedding model")
         literal = vector_literal(embedder.embed_query(request.query))
         vec = best_ranks(queries.vector_candidates(db, literal, n, libs, kinds))
-    if request.mode in ("hybrid", "bm25"):
+    if request.mode == "bm25" and not bm25_ready:
+        raise QueryError("this file has no BM25 index yet: run `workbench ingest` to build it")
+    if request.mode in ("hybrid", "bm25") and bm25_ready:
         bm = best_ranks(queries.bm25_candidates(db, request.query, n, libs, kinds))
 
     paths = list(dict.fromkeys([*vec, *bm]))

@@ -187,11 +187,15 @@ class Database:
 
     # -- running SQL -----------------------------------------------------------------
 
-    def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
-        """Run one statement on a cursor of its own (safe across threads)."""
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own on the file (cursors are safe to use across threads)."""
         cursor = self.conn.cursor()
         cursor.execute(f"USE {ALIAS}")
-        return cursor.execute(sql, params or [])
+        return cursor
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        """Run one statement on a cursor of its own."""
+        return self.cursor().execute(sql, params or [])
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

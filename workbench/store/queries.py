@@ -6,35 +6,10 @@ import json
 from typing import Any
 
 from workbench.model import DocItem, DocSection, Entity, LibraryInfo
+from workbench.store import bm25
 from workbench.store.database import Database
 
 FTS = "fts_main_chunks"
-
-#: BM25 (k1=1.2, b=0.75) of every chunk that has a query term, as CTE `scores`; the same
-#: formula as the fts extension's `match_bm25` (log10 idf included), but one set query
-#: over the postings of the query's terms instead of a macro call per row.
-BM25_SCORES = f"""
-WITH tokens AS (SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter') AS t),
-qterms AS (SELECT d.termid, d.df FROM {FTS}.dict d JOIN tokens ON d.term = tokens.t),
-tf AS (
-    SELECT t.docid, t.termid, count(*) AS tf
-    FROM {FTS}.terms t JOIN qterms q ON t.termid = q.termid
-    GROUP BY t.docid, t.termid
-),
-stats AS (SELECT num_docs, avgdl FROM {FTS}.stats),
-scores AS (
-    SELECT docs.name AS chunk_id,
-           sum(
-               log(((stats.num_docs - q.df + 0.5) / (q.df + 0.5)) + 1)
-               * (tf.tf * 2.2 / (tf.tf + 1.2 * (0.25 + 0.75 * docs.len / stats.avgdl)))
-           ) AS score
-    FROM tf
-    JOIN qterms q ON q.termid = tf.termid
-    JOIN {FTS}.docs docs ON docs.docid = tf.docid
-    CROSS JOIN stats
-    GROUP BY docs.name
-)
-"""
 
 ENTITY_COLUMNS = (
     "path, public_path, library, version, kind, name, parent_path, signature, returns, "
@@ -109,19 +84,40 @@ def bm25_candidates(
     libraries: list[str] | None = None,
     kinds: list[str] | None = None,
 ) -> list[tuple[str, float]]:
-    """Chunks ranked by BM25 as (entity path, score), best first (see `BM25_SCORES`)."""
-    where, params = _filters(libraries, kinds)
-    join_entities = "JOIN entities e ON e.path = c.entity_path" if kinds else ""
-    rows = db.execute(
-        f"""
-        {BM25_SCORES}
-        SELECT c.entity_path, s.score
-        FROM scores s JOIN chunks c ON c.id = s.chunk_id {join_entities}
-        WHERE {where}
-        ORDER BY s.score DESC, c.entity_path
-        LIMIT ?""",
-        [query, *params, limit],
-    ).fetchall()
+    """Chunks ranked by BM25 as (entity path, score), best first (see `store.bm25`)."""
+    cursor = db.cursor()
+    scored = bm25.chunk_scores_sql(cursor, query)
+    if scored is None:
+        return []
+    sql, params = scored
+    if kinds:
+        where, filter_params = _filters(libraries, kinds)
+        rows = cursor.execute(
+            f"""
+            WITH scores AS ({sql})
+            SELECT c.entity_path, s.score
+            FROM scores s JOIN chunks c ON c.id = s.chunk_id
+            JOIN entities e ON e.path = c.entity_path
+            WHERE {where}
+            ORDER BY s.score DESC, c.entity_path LIMIT ?""",
+            [*params, *filter_params, limit],
+        ).fetchall()
+    else:
+        library_filter = ""
+        filter_params = []
+        if libraries:
+            library_filter = f"WHERE library IN (SELECT unnest(string_split(?, '{SEP}')))"
+            filter_params = [_as_list_param(list(libraries))]
+        rows = cursor.execute(
+            f"""
+            WITH scores AS ({sql}),
+            top AS (SELECT chunk_id, score FROM scores {library_filter}
+                    ORDER BY score DESC, chunk_id LIMIT ?)
+            SELECT c.entity_path, top.score
+            FROM top JOIN chunks c ON c.id = top.chunk_id
+            ORDER BY top.score DESC, c.entity_path""",
+            [*params, *filter_params, limit],
+        ).fetchall()
     return [(path, float(score)) for path, score in rows]
 
 
@@ -136,10 +132,15 @@ def bm25_reference_scores(db: Database, query: str, limit: int) -> list[tuple[in
 
 
 def bm25_chunk_scores(db: Database, query: str, limit: int) -> list[tuple[int, float]]:
-    """BM25 per chunk id, from the set query (to compare with `bm25_reference_scores`)."""
-    rows = db.execute(
-        f"{BM25_SCORES} SELECT chunk_id, score FROM scores ORDER BY score DESC, chunk_id LIMIT ?",
-        [query, limit],
+    """BM25 per chunk id from the postings table (to compare with the macro's scores)."""
+    cursor = db.cursor()
+    scored = bm25.chunk_scores_sql(cursor, query)
+    if scored is None:
+        return []
+    sql, params = scored
+    rows = cursor.execute(
+        f"WITH scores AS ({sql}) SELECT chunk_id, score FROM scores ORDER BY score DESC, chunk_id LIMIT ?",
+        [*params, limit],
     ).fetchall()
     return [(int(i), float(s)) for i, s in rows]
 

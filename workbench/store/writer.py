@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -10,10 +12,10 @@ import numpy as np
 import pyarrow as pa
 
 from workbench.model import Chunk, Entity, LibraryInfo
+from workbench.store import bm25
 from workbench.store.database import Database
 
 HNSW_INDEX = "chunks_embedding_hnsw"
-FTS_TABLE = "chunks"
 
 
 def _entities_table(entities: list[Entity]) -> pa.Table:
@@ -100,9 +102,6 @@ def replace_library(
             key = "name" if table == "libraries" else "library"
             conn.execute(f"DELETE FROM {table} WHERE {key} = ?", [info.name])
         if hold:
-            import sys
-            import time
-
             print(f"holding transaction for {info.name}", file=sys.stderr, flush=True)
             time.sleep(hold)
         first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
@@ -172,11 +171,7 @@ def rebuild_indexes(db: Database, *, fts: bool = True, hnsw: bool = True) -> Non
     """Rebuild the BM25 index (always whole) and create the HNSW index if missing."""
     if fts:
         with db.transaction() as conn:
-            conn.execute(
-                f"PRAGMA create_fts_index('{FTS_TABLE}', 'id', 'fts_text', "
-                "stemmer = 'porter', stopwords = 'english', lower = 1, strip_accents = 1, "
-                "overwrite = 1)"
-            )
+            bm25.build_index(conn)
             db.set_meta("fts_dirty", "0", conn)
     if hnsw and not has_hnsw_index(db):
         with db.transaction() as conn:
