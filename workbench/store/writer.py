@@ -188,5 +188,8 @@ def fts_is_stale(db: Database) -> bool:
 
 def fts_exists(db: Database) -> bool:
     """Whether the BM25 index tables exist at all."""
-    row = db.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'fts_main_chunks'").fetchone()
-    return bool(row[0])
+    row = db.execute(
+        "SELECT count(*) FILTER (schema_name = 'fts_main_chunks'), "
+        "count(*) FILTER (table_name = 'bm25_postings') FROM duckdb_tables()"
+    ).fetchone()
+    return bool(row[0]) and bool(row[1])
