@@ -46,6 +46,15 @@ class Embedder:
         """Vector size."""
         return self.settings.dimension
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (loading takes seconds)."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model now rather than on first use."""
+        self._load()
+
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
@@ -80,7 +89,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._load()
-        size = self.settings.batch_size * 8
+        size = self.settings.batch_size * 2  # a progress tick every two batches
         # sort by length so each batch pads little; restore the order afterwards
         order = np.argsort([len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)

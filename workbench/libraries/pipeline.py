@@ -121,6 +121,9 @@ def ingest_package(
     chunks = chunk_entities(extraction.entities, extraction.aliases)
     del root
 
+    if chunks and not embedder.loaded:
+        progress.phase(package.name, "loading the embedding model")
+        embedder.load()
     progress.phase(package.name, "embedding", total=len(chunks))
     t_embed = time.perf_counter()
     vectors, reused = _embed_chunks(
