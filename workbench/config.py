@@ -81,7 +81,7 @@ class SearchSettings:
     bm25_weight: float = 1.0
     candidates: int = 100
     exact_name_boost: float = 0.02
-    public_boost: float = 0.004
+    public_boost: float = 0.02
 
 
 @dataclass(frozen=True)

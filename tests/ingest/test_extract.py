@@ -88,3 +88,26 @@ def test_real_library_aliases_resolve():
 
 def test_distribution_names_resolve_to_import_names():
     assert find_package("PyYAML").name == "yaml"
+
+
+def test_public_path_goes_through_module_aliases(fixture_entities):
+    # wbfixture.ui -> wbfixture._plugins.ui, whose `slider` -> wbfixture._plugins.ui._impl.slider
+    entities, _ = fixture_entities
+    slider = entities["wbfixture._plugins.ui._impl.slider"]
+    assert slider.public_path == "wbfixture.ui.slider"
+    assert slider.is_public
+    init = entities["wbfixture._plugins.ui._impl.slider.__init__"]
+    assert init.public_path == "wbfixture.ui.slider.__init__"
+
+
+def test_test_suites_inside_packages_are_skipped(fixture_entities):
+    entities, _ = fixture_entities
+    assert not [p for p in entities if ".tests" in p]
+    assert "wbfixture.styles" in entities
+
+
+def test_a_test_named_module_is_recognised():
+    from workbench.ingest.extract import is_test_module
+
+    assert is_test_module("tests") and is_test_module("test_core") and is_test_module("conftest")
+    assert not is_test_module("testing") and not is_test_module("contest")

@@ -20,11 +20,16 @@ from workbench.model import IngestReport
 
 
 class RichIngestProgress:
-    """An IngestProgress that draws a bar per library (chunks embedded / total)."""
+    """An IngestProgress that draws a bar per library (chunks embedded / total).
+
+    When the console is not a terminal (CI logs, `| tee`), bars would only be drawn once
+    at the very end, so it prints one line per finished library instead.
+    """
 
     def __init__(self, console: Console, enabled: bool = True) -> None:
         self.console = console
         self.enabled = enabled
+        self.lines = enabled and not console.is_terminal
         self.progress = Progress(
             TextColumn("[bold]{task.fields[library]:<22}"),
             BarColumn(),
@@ -33,7 +38,7 @@ class RichIngestProgress:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=console,
-            disable=not enabled,
+            disable=not enabled or self.lines,
         )
         self.tasks: dict[str, TaskID] = {}
 
@@ -68,6 +73,8 @@ class RichIngestProgress:
         }[report.status]
         total = self.progress.tasks[task].total or 1
         self.progress.update(task, description=text, total=total, completed=total)
+        if self.lines:
+            self.console.print(f"{report.library:<22} {text}")
 
     def message(self, text: str) -> None:
         if self.enabled:

@@ -81,12 +81,31 @@ def _context_line(entity: Entity) -> str:
     return "; ".join(bits)
 
 
+def split_parameters(inner: str) -> list[str]:
+    """Split a parameter list on top-level commas (not those inside `[]`, `()` or `{}`)."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for char in inner:
+        if char in "[({":
+            depth += 1
+        elif char in "])}":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
 def _short_signature(entity: Entity) -> str:
     """Parameter names only, for the text the model embeds (annotations cost tokens)."""
     if not entity.signature.startswith("("):
         return ""
     inner = entity.signature[1 : entity.signature.rfind(")")] if ")" in entity.signature else ""
-    names = [p.split(":")[0].split("=")[0].strip() for p in re.split(r",\s*(?![^\[(]*[\])])", inner)]
+    names = [p.split(":")[0].split("=")[0].strip() for p in split_parameters(inner)]
     return "(" + ", ".join(n for n in names if n) + ")"
 
 

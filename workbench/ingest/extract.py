@@ -153,11 +153,17 @@ def _bases(obj: griffe.Object) -> list[str]:
     return out
 
 
+def is_test_module(name: str) -> bool:
+    """Test suites shipped inside packages (`pyarrow.tests`) are not API: they are skipped."""
+    return name in {"tests", "test", "conftest"} or name.startswith("test_")
+
+
 class _Walker:
     """One pass over the griffe tree: entities, then alias resolution, then public paths."""
 
-    def __init__(self, package: InstalledPackage) -> None:
+    def __init__(self, package: InstalledPackage, root_names: set[str]) -> None:
         self.package = package
+        self.root_names = root_names
         self.entities: dict[str, Entity] = {}
         self.raw_aliases: dict[str, str] = {}
 
@@ -169,6 +175,8 @@ class _Walker:
                 continue
             if member.path in self.entities:
                 continue
+            if member.is_module and is_test_module(name):
+                continue
             if member.is_module or member.is_class:
                 self.walk(member)
             else:
@@ -178,8 +186,7 @@ class _Walker:
         if not parent.is_module:
             return
         target = alias.target_path
-        root = self.package.name
-        if not (target == root or target.startswith(root + ".")):
+        if target.split(".", 1)[0] not in self.root_names:
             return
         exports = getattr(parent, "exports", None)
         if exports is not None:
@@ -233,37 +240,48 @@ class _Walker:
         return sorted(resolved)
 
     def assign_public_paths(self, aliases: list[tuple[str, str]]) -> None:
-        """Pick each entity's public path: the shortest public way to reach it."""
-        candidates: dict[str, list[str]] = {}
+        """Pick each entity's public path: the shortest public way to reach it.
+
+        An object is reached through its parent or through an alias in a module, and that
+        module may itself be reached through an alias: `marimo.ui` -> `marimo._plugins.ui`,
+        whose `slider` -> `marimo._plugins.ui._impl.input.slider`, so the slider's public
+        path is `marimo.ui.slider` (lookups match public paths as well as aliases).
+        """
+        via_alias: dict[str, list[str]] = {}
         for alias, target in aliases:
-            if is_public_path(alias):
-                candidates.setdefault(target, []).append(alias)
+            via_alias.setdefault(target, []).append(alias)
         cache: dict[str, str] = {}
 
-        def best(path: str) -> str:
+        def reach(path: str) -> str:
+            """Best public way to write `path`, which is an entity or an alias path."""
             if path in cache:
                 return cache[path]
-            entity = self.entities[path]
-            options = list(candidates.get(path, []))
-            if entity.parent_path in self.entities:
-                options.append(f"{best(entity.parent_path)}.{entity.name}")
-            else:
-                options.append(path)
+            cache[path] = path  # guards against alias cycles while this path resolves
+            options = [path]
+            parent, _, name = path.rpartition(".")
+            if parent:
+                options.append(f"{reach(parent)}.{name}")
+            for alias in via_alias.get(path, []):
+                options.append(reach(alias))
             public = [p for p in options if is_public_path(p)]
-            pool = public or options
-            cache[path] = min(pool, key=lambda p: (p.count("."), len(p), p))
+            cache[path] = min(public or options, key=lambda p: (p.count("."), len(p), p))
             return cache[path]
 
         for path, entity in self.entities.items():
-            entity.public_path = best(path)
+            entity.public_path = reach(path)
             entity.is_public = is_public_path(entity.public_path)
             entity.content_hash = content_hash(entity)
 
 
-def extract(package: InstalledPackage, root: griffe.Object) -> Extraction:
-    """Turn a loaded griffe package into entities and aliases (pure data, no I/O)."""
-    walker = _Walker(package)
-    walker.walk(root)
+def extract(package: InstalledPackage, roots: griffe.Object | list[griffe.Object]) -> Extraction:
+    """Turn a loaded griffe package (and its companion stubs) into entities and aliases.
+
+    Pure data, no I/O. `roots` is what `load_package` returns: the package first.
+    """
+    trees = roots if isinstance(roots, list) else [roots]
+    walker = _Walker(package, {tree.name for tree in trees})
+    for tree in trees:
+        walker.walk(tree)
     aliases = walker.resolve_aliases()
     walker.assign_public_paths(aliases)
     return Extraction(package, list(walker.entities.values()), aliases)

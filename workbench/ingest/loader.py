@@ -12,21 +12,25 @@ from workbench.ingest.packages import InstalledPackage
 logging.getLogger("griffe").setLevel(logging.CRITICAL)
 
 
-def load_package(package: InstalledPackage) -> griffe.Object:
-    """griffe's tree of a package, read from its sources (no import, no inspection).
+def load_package(package: InstalledPackage) -> list[griffe.Object]:
+    """griffe's trees of a package and its companion stubs, read from source (no import).
+
+    The package comes first; companion stub packages (see `companion_stubs`) follow, loaded
+    by the same loader so that the package's re-exports point into them.
 
     Raises:
         LibraryLoadError: griffe cannot read the package statically.
     """
+    loader = griffe.GriffeLoader(
+        search_paths=[package.search_path, *(p.parent for p in package.companions)],
+        allow_inspection=False,
+        store_source=True,
+    )
     try:
-        root = griffe.load(
-            package.name,
-            search_paths=[package.search_path],
-            try_relative_path=False,
-            allow_inspection=False,
-            resolve_aliases=False,
-            store_source=True,
-        )
+        root = loader.load(package.name, try_relative_path=False)
+        roots = [root]
+        for stubs in package.companions:
+            roots.append(_load_stubs(loader, stubs.name))
     except Exception as error:  # griffe raises many kinds; all mean "cannot read it"
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise LibraryLoadError(
@@ -34,4 +38,17 @@ def load_package(package: InstalledPackage) -> griffe.Object:
         ) from error
     if root.is_alias:
         raise LibraryLoadError(f"'{package.name}' resolves to an alias, not a package")
-    return root
+    return roots
+
+
+def _load_stubs(loader: griffe.GriffeLoader, folder_name: str) -> griffe.Object:
+    """Load a stub-only package `X-stubs` as module `X`.
+
+    griffe's finder names the module `X` but then looks the object up as `X-stubs`, which
+    fails after the module is already in the collection: take it from there.
+    """
+    module_name = folder_name.removesuffix("-stubs")
+    try:
+        return loader.load(folder_name, try_relative_path=False)
+    except KeyError:
+        return loader.modules_collection[module_name]

@@ -14,7 +14,7 @@ from pathlib import Path
 from workbench.errors import UnknownLibraryError
 
 #: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class InstalledPackage:
     version: str
     path: Path  # package directory, or the module file for single-module packages
     search_path: Path  # the directory griffe searches (site-packages)
+    #: stub-only packages of the same distribution that hold the real API of a compiled
+    #: core, e.g. `_duckdb-stubs` for duckdb, whose `duckdb.connect` is `_duckdb.connect`
+    companions: tuple[Path, ...] = ()
 
 
 def _normalize(name: str) -> str:
@@ -85,7 +88,29 @@ def find_package(name: str) -> InstalledPackage:
         version = metadata.version(distribution)
     except metadata.PackageNotFoundError:
         version = "0"
-    return InstalledPackage(import_name, distribution, version, path, path.parent)
+    return InstalledPackage(
+        import_name, distribution, version, path, path.parent, companion_stubs(distribution, import_name)
+    )
+
+
+def companion_stubs(distribution: str, import_name: str) -> tuple[Path, ...]:
+    """Stub-only packages (`X-stubs/__init__.pyi`) shipped by the same distribution.
+
+    Compiled cores (`_duckdb.so`) cannot be read statically, but their distribution often
+    ships their stubs beside them; the package re-exports from the core, so its public API
+    is only complete with them.
+    """
+    try:
+        files = metadata.distribution(distribution).files or []
+    except metadata.PackageNotFoundError:
+        return ()
+    found: dict[str, Path] = {}
+    for file in files:
+        parts = file.parts
+        is_stubs = len(parts) == 2 and parts[0].endswith("-stubs") and parts[1] == "__init__.pyi"
+        if is_stubs and parts[0] != f"{import_name}-stubs":
+            found[parts[0]] = Path(str(file.locate())).parent
+    return tuple(found[k] for k in sorted(found))
 
 
 def fingerprint(package: InstalledPackage) -> str:
@@ -95,15 +120,18 @@ def fingerprint(package: InstalledPackage) -> str:
     without loading the package with griffe.
     """
     digest = hashlib.sha256(f"{package.version}|{EXTRACTOR_VERSION}".encode())
-    files = (
-        [package.path]
-        if package.path.is_file()
-        else sorted(p for p in package.path.rglob("*") if p.suffix in {".py", ".pyi"} and p.is_file())
-    )
+    files = [package.path] if package.path.is_file() else _sources(package.path)
+    for stubs in package.companions:
+        files.extend(_sources(stubs))
     for file in files:
-        digest.update(str(file.relative_to(package.search_path)).encode())
+        relative = file.relative_to(package.search_path) if file.is_relative_to(package.search_path) else file
+        digest.update(str(relative).encode())
         digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _sources(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in {".py", ".pyi"} and p.is_file())
 
 
 def installed_packages() -> list[str]:
