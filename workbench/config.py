@@ -74,7 +74,7 @@ class EmbeddingSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Hybrid retrieval knobs: RRF constant, per-retriever weights and the boosts."""
+    """Hybrid retrieval knobs: RRF constant, per-retriever weights, member support, boosts."""
 
     rrf_k: int = 60
     vector_weight: float = 1.0
@@ -82,6 +82,7 @@ class SearchSettings:
     candidates: int = 100
     exact_name_boost: float = 0.02
     public_boost: float = 0.02
+    member_weight: float = 0.3
 
 
 @dataclass(frozen=True)

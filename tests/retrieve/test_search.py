@@ -44,7 +44,18 @@ def test_hybrid_explains_its_score(wb):
     assert hit.path == "wbfixture.read_csv"
     ex = hit.explain
     assert ex["name_boost"] > 0 and ex["public_boost"] > 0
-    assert hit.score == pytest.approx(ex["rrf"] + ex["name_boost"] + ex["public_boost"], abs=1e-6)
+    parts = ex["rrf"] + ex["member_support"] + ex["name_boost"] + ex["public_boost"]
+    assert hit.score == pytest.approx(parts, abs=1e-6)
+
+
+def test_a_class_collects_support_from_its_matching_members(wb):
+    # "release pooled connections" matches Client.close; Client gets a share of it
+    hits = {h.path: h for h in wb.search("release every pooled connection and download bodies", 20)}
+    assert "wbfixture.Client.close" in hits and "wbfixture.Client" in hits
+    assert hits["wbfixture.Client"].explain["member_support"] > 0
+    assert hits["wbfixture.Client.close"].explain["member_support"] == 0
+    classes_only = wb.search("release every pooled connection", 5, kinds=["method"])
+    assert all(h.kind == "method" for h in classes_only)
 
 
 def test_results_show_the_public_path_once(wb):

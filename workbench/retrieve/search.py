@@ -64,6 +64,37 @@ def _identifier_terms(query: str) -> set[str]:
     return {w.lower() for w in raw if "_" in w or "." in w.strip(".") or re.search(r"[a-z][A-Z]", w)}
 
 
+def _fused(
+    vector: tuple[int, float] | None, bm25: tuple[int, float] | None, settings: SearchSettings
+) -> float:
+    """Weighted RRF of an entity's vector and BM25 ranks (absent lists add nothing)."""
+    return rrf(vector[0] if vector else None, settings.vector_weight, settings.rrf_k) + rrf(
+        bm25[0] if bm25 else None, settings.bm25_weight, settings.rrf_k
+    )
+
+
+def _member_support(fused: dict[str, float], info: dict[str, dict], weight: float) -> dict[str, float]:
+    """Evidence a parent collects from its matching members (only classes keep it).
+
+    A question about keeping cookies matches `Cookies.update`, `Cookies.set_cookie_header`
+    and more; together they point at `Cookies`. Each parent gets `weight` times the sum of
+    its best three public members' fused scores (it may not be a candidate itself), capped
+    so that members lift it at most to just below the best of them.
+    """
+    children: dict[str, list[float]] = {}
+    for path, score in fused.items():
+        parent = info[path]["parent_path"]
+        if parent and info[path]["kind"] != "module" and info[path]["is_public"]:
+            children.setdefault(parent, []).append(score)
+    support = {}
+    for parent, scores in children.items():
+        best = sorted(scores, reverse=True)[:3]
+        room = max(0.0, best[0] * 0.999 - fused.get(parent, 0.0))
+        if weight > 0 and room > 0:
+            support[parent] = min(weight * sum(best), room)
+    return support
+
+
 def search(
     db: Database,
     embedder: Embedder | None,
@@ -75,8 +106,9 @@ def search(
     """Ranked entities for a query (one hit per entity, its best chunk counts).
 
     Scores: `vector` mode gives cosine similarity, `bm25` the BM25 score, `hybrid`
-    weighted RRF plus two boosts, each reported in `Hit.explain`: an exact identifier
-    match (the query names the entity, e.g. `read_csv`) and public over private paths.
+    weighted RRF plus the support of matching members (see `_member_support`) and two
+    boosts, each reported in `Hit.explain`: an exact identifier match (the query names the
+    entity, e.g. `read_csv`) and public over private paths.
     When the file has no BM25 index yet (`bm25_ready=False`, e.g. an ingest was killed
     before its first index build), hybrid falls back to vectors alone.
     """
@@ -98,6 +130,16 @@ def search(
 
     paths = list(dict.fromkeys([*vec, *bm]))
     info = queries.entity_summaries(db, paths)
+    support: dict[str, float] = {}
+    if request.mode == "hybrid":
+        fused = {p: _fused(vec.get(p), bm.get(p), settings) for p in paths if p in info}
+        support = _member_support(fused, info, settings.member_weight)
+        parents = [p for p in support if p not in info]
+        info.update(queries.entity_summaries(db, parents))
+        support = {p: v for p, v in support.items() if p in info and info[p]["kind"] == "class"}
+        parents = [p for p in parents if p in support]
+        allowed = set(request.kinds)
+        paths += [p for p in parents if not allowed or "class" in allowed]
     terms = _identifier_terms(request.query) if request.mode == "hybrid" else set()
     scored: list[tuple[float, str, dict]] = []
     for path in paths:
@@ -114,19 +156,19 @@ def search(
             score = b_score
             explain = {"bm25_rank": b_rank, "bm25_score": round(b_score, 4)}
         else:
-            fused = rrf(v_rank, settings.vector_weight, settings.rrf_k) + rrf(
-                b_rank, settings.bm25_weight, settings.rrf_k
-            )
+            fused_score = _fused(vec.get(path), bm.get(path), settings)
+            members = support.get(path, 0.0)
             name_hit = row["name"].lower() in terms or row["public_path"].lower() in terms
             name_boost = settings.exact_name_boost if name_hit else 0.0
             public_boost = settings.public_boost if row["is_public"] else 0.0
-            score = fused + name_boost + public_boost
+            score = fused_score + members + name_boost + public_boost
             explain = {
                 "vector_rank": v_rank,
                 "vector_similarity": None if v_score is None else round(v_score, 4),
                 "bm25_rank": b_rank,
                 "bm25_score": None if b_score is None else round(b_score, 4),
-                "rrf": round(fused, 6),
+                "rrf": round(fused_score, 6),
+                "member_support": round(members, 6),
                 "name_boost": name_boost,
                 "public_boost": public_boost,
             }

@@ -208,11 +208,21 @@ def entity_summaries(db: Database, paths: list[str]) -> dict[str, dict[str, Any]
     if not paths:
         return {}
     rows = db.execute(
-        "SELECT path, public_path, kind, library, name, summary, signature, is_public "
+        "SELECT path, public_path, kind, library, name, summary, signature, is_public, parent_path "
         f"FROM entities WHERE path IN (SELECT unnest(string_split(?, '{SEP}')))",
         [_as_list_param(paths)],
     ).fetchall()
-    keys = ("path", "public_path", "kind", "library", "name", "summary", "signature", "is_public")
+    keys = (
+        "path",
+        "public_path",
+        "kind",
+        "library",
+        "name",
+        "summary",
+        "signature",
+        "is_public",
+        "parent_path",
+    )
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
 
 
