@@ -25,16 +25,17 @@ def test_old_file_is_refused_read_only_and_upgraded_by_migrate(
     path = tmp_path / "old.duckdb"
     shutil.copy(built_db, path)
 
-    def m002_add_notes(conn, ctx):
+    def add_notes(conn, ctx):
         conn.execute("CREATE TABLE notes (path VARCHAR, note VARCHAR)")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (2, "notes", m002_add_notes)])
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
+    following = migrations.SCHEMA_VERSION + 1
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (following, "notes", add_notes)])
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", following)
     with pytest.raises(StoreError, match="workbench migrate"):
         Database(path)
     result = run_cli("migrate", "--db", str(path))
     assert result.exit_code == 0, result.output
     with Database(path) as db:
-        assert db.schema_version() == 2
-        assert db.applied_migrations()[-1] == (2, "notes")
+        assert db.schema_version() == following
+        assert db.applied_migrations()[-1] == (following, "notes")
         assert db.execute("SELECT count(*) FROM entities").fetchone()[0] > 0

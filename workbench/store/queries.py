@@ -108,16 +108,17 @@ def bm25_candidates(
         if libraries:
             library_filter = f"WHERE library IN (SELECT unnest(string_split(?, '{SEP}')))"
             filter_params = [_as_list_param(list(libraries))]
-        rows = cursor.execute(
-            f"""
-            WITH scores AS ({sql}),
-            top AS (SELECT chunk_id, score FROM scores {library_filter}
-                    ORDER BY score DESC, chunk_id LIMIT ?)
-            SELECT c.entity_path, top.score
-            FROM top JOIN chunks c ON c.id = top.chunk_id
-            ORDER BY top.score DESC, c.entity_path""",
+        top = cursor.execute(
+            f"WITH scores AS ({sql}) SELECT chunk_id, score FROM scores {library_filter} "
+            "ORDER BY score DESC, chunk_id LIMIT ?",
             [*params, *filter_params, limit],
         ).fetchall()
+        if not top:
+            return []
+        # chunk ids grow in insertion order, so a literal id list prunes row groups
+        ids = ", ".join(str(int(chunk_id)) for chunk_id, _ in top)
+        owner = dict(cursor.execute(f"SELECT id, entity_path FROM chunks WHERE id IN ({ids})").fetchall())
+        rows = sorted(((owner[i], s) for i, s in top if i in owner), key=lambda r: (-r[1], r[0]))
     return [(path, float(score)) for path, score in rows]
 
 
@@ -203,15 +204,16 @@ def _entity_from_row(row: tuple[Any, ...]) -> Entity:
     )
 
 
+def _sql_strings(values: list[str]) -> str:
+    """A literal SQL list of strings: unlike a bound list, DuckDB answers `col IN (...)`
+    of literals from an ART index."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
 def entity_summaries(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
     """The few columns a search hit needs, for many entities at once."""
     if not paths:
         return {}
-    rows = db.execute(
-        "SELECT path, public_path, kind, library, name, summary, signature, is_public, parent_path "
-        f"FROM entities WHERE path IN (SELECT unnest(string_split(?, '{SEP}')))",
-        [_as_list_param(paths)],
-    ).fetchall()
     keys = (
         "path",
         "public_path",
@@ -223,6 +225,9 @@ def entity_summaries(db: Database, paths: list[str]) -> dict[str, dict[str, Any]
         "is_public",
         "parent_path",
     )
+    rows = db.execute(
+        f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({_sql_strings(paths)})"
+    ).fetchall()
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
 
 
