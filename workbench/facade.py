@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
 from workbench.embed.embedder import Embedder
-from workbench.errors import EntityNotFoundError, QueryError
+from workbench.errors import EntityNotFoundError, QueryError, StoreError
 from workbench.libraries import pipeline
 from workbench.libraries.progress import IngestProgress
 from workbench.model import EntityDetail, EvalCase, EvalRow, Hit, IngestReport, LibraryInfo
@@ -183,6 +184,41 @@ class Workbench:
 
         return [score_mode(m, usable, relevant, run) for m in modes], skipped
 
+    def compact(self, destination: str | Path | None = None) -> tuple[int, int]:
+        """Rewrite the file without the space deleted rows still hold.
+
+        DuckDB never shrinks a file, so re-ingesting libraries grows it; this copies every
+        table and index into a new file and swaps it in (a crash leaves the old file). With
+        `destination`, the compact copy goes there (to hand to a teammate) and this file
+        stays as it is.
+
+        Returns:
+            (bytes before, bytes after), the WAL included.
+
+        Raises:
+            StoreError: compacting in place needs the file opened writable.
+        """
+        before = _size(self.path)
+        if destination is not None:
+            target = Path(destination)
+            self._copy_with_indexes(target)
+            return before, _size(target)
+        if self.read_only:
+            raise StoreError("compacting rewrites the file: open it with read_only=False")
+        scratch = self.path.with_name(self.path.name + ".compact")
+        scratch.unlink(missing_ok=True)
+        self._copy_with_indexes(scratch)
+        self.close()
+        Path(f"{self.path}.wal").unlink(missing_ok=True)  # its changes are in the copy
+        os.replace(scratch, self.path)
+        return before, _size(self.path)
+
+    def _copy_with_indexes(self, target: Path) -> None:
+        """Copy the rows into a new file and build its BM25 and HNSW indexes there."""
+        self.db.copy_to(target)
+        with Database(target, read_only=False, dimension=self.settings.embedding.dimension) as copy:
+            writer.rebuild_indexes(copy)
+
     def close(self) -> None:
         """Release the file."""
         if self._db is not None:
@@ -194,3 +230,9 @@ class Workbench:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _size(path: Path) -> int:
+    """Bytes of a DuckDB file and its write-ahead log."""
+    wal = Path(f"{path}.wal")
+    return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)

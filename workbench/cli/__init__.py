@@ -205,6 +205,26 @@ def migrate(db_path: Path | None) -> None:
     click.echo(f"{wb.path}: schema version {version}")
 
 
+@main.command()
+@click.option(
+    "--to",
+    "destination",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the compact copy to this new file and leave the original as it is.",
+)
+@db_option
+@reports_errors
+def compact(destination: Path | None, db_path: Path | None) -> None:
+    """Rewrite the file without the space that replaced libraries left behind.
+
+    Example: workbench compact     workbench compact --to team.duckdb
+    """
+    with _open(db_path, read_only=destination is not None) as wb:
+        before, after = wb.compact(destination)
+    where = destination or wb.path
+    click.echo(f"{where}: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
+
+
 @main.command(name="eval")
 @eval_set_option("JSON-lines evaluation set.")
 @click.option("--misses", is_flag=True, help="List the questions each mode missed in its top 10.")

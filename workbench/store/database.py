@@ -16,6 +16,8 @@ from workbench.store.extensions import load_extensions
 from workbench.store.migrations import APP_ID, MigrationContext
 
 DUCKDB_MAGIC = b"DUCK"
+#: Tables rebuilt from the others (by `writer.rebuild_indexes`), never copied.
+DERIVED_TABLES = frozenset({"bm25_postings"})
 ALIAS = "wb"
 
 
@@ -215,6 +217,45 @@ class Database:
         """Fold the WAL into the file so that the next open is quick."""
         if not self.read_only:
             self.conn.execute(f"CHECKPOINT {ALIAS}")
+
+    def copy_to(self, destination: Path) -> None:
+        """Copy every table into a new file, leaving out the space that deleted rows still
+        hold (DuckDB does not shrink a file; replacing libraries grows it).
+
+        The new file gets its schema from the migrations and the rows of every table but
+        the derived ones (the BM25 postings and fts tables); its search indexes are for the
+        caller to build (`writer.rebuild_indexes`). `COPY FROM DATABASE` would carry the
+        indexes over, but recreates the HNSW index without its cosine metric.
+
+        Raises:
+            StoreError: `destination` exists already or cannot be written.
+        """
+        if destination.exists():
+            raise StoreError(f"{destination} exists already")
+        Database(destination, read_only=False, dimension=self.dimension).close()
+        escaped = str(destination).replace("'", "''")
+        rows = self.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
+        ).fetchall()
+        copied = sorted({r[0] for r in rows} - DERIVED_TABLES - {"schema_migrations"})
+        with self._lock:
+            self.conn.execute(f"ATTACH '{escaped}' AS wb_copy")
+            try:
+                self.conn.execute("BEGIN TRANSACTION")
+                self.conn.execute("DELETE FROM wb_copy.main.workbench_meta")
+                for table in copied:
+                    self.conn.execute(
+                        f"INSERT INTO wb_copy.main.{table} BY NAME SELECT * FROM {ALIAS}.main.{table}"
+                    )
+                self.conn.execute(
+                    "UPDATE wb_copy.main.workbench_meta SET value = '1' WHERE key = 'fts_dirty'"
+                )
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self.conn.execute("DETACH wb_copy")
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -156,9 +156,21 @@ def record_model(db: Database, model_name: str, dimension: int) -> None:
 
 
 def has_hnsw_index(db: Database) -> bool:
-    """Whether the HNSW index over chunk embeddings exists."""
+    """Whether a cosine HNSW index serves the vector query.
+
+    Existing is not enough: the index must have the cosine metric that the query orders
+    by, and `duckdb_indexes()` does not show the metric (`COPY FROM DATABASE`, for one,
+    recreates the index without it). So the query plan is asked.
+    """
     row = db.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?", [HNSW_INDEX]).fetchone()
-    return bool(row[0])
+    if not row[0]:
+        return False
+    probe = str([1.0] + [0.0] * (db.dimension - 1))
+    plan = db.execute(
+        f"EXPLAIN SELECT id, array_cosine_distance(embedding, {probe}::FLOAT[{db.dimension}]) AS d "
+        "FROM chunks ORDER BY d LIMIT 10"
+    ).fetchall()
+    return "HNSW_INDEX_SCAN" in plan[0][1]
 
 
 def drop_hnsw_index(db: Database) -> None:
@@ -175,6 +187,7 @@ def rebuild_indexes(db: Database, *, fts: bool = True, hnsw: bool = True) -> Non
             db.set_meta("fts_dirty", "0", conn)
     if hnsw and not has_hnsw_index(db):
         with db.transaction() as conn:
+            conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
             conn.execute(
                 f"CREATE INDEX {HNSW_INDEX} ON chunks USING HNSW (embedding) WITH (metric = 'cosine')"
             )
