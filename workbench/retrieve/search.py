@@ -73,19 +73,23 @@ def _fused(
     )
 
 
+#: Member kinds whose parent is always a class: only they lend it support.
+MEMBER_KINDS = frozenset({"method", "property"})
+
+
 def _member_support(fused: dict[str, float], info: dict[str, dict], weight: float) -> dict[str, float]:
-    """Evidence a parent collects from its matching members (only classes keep it).
+    """Evidence a class collects from its matching methods and properties.
 
     A question about keeping cookies matches `Cookies.update`, `Cookies.set_cookie_header`
-    and more; together they point at `Cookies`. Each parent gets `weight` times the sum of
+    and more; together they point at `Cookies`. Each class gets `weight` times the sum of
     its best three public members' fused scores (it may not be a candidate itself), capped
     so that members lift it at most to just below the best of them.
     """
     children: dict[str, list[float]] = {}
     for path, score in fused.items():
-        parent = info[path]["parent_path"]
-        if parent and info[path]["kind"] != "module" and info[path]["is_public"]:
-            children.setdefault(parent, []).append(score)
+        row = info[path]
+        if row["parent_path"] and row["kind"] in MEMBER_KINDS and row["is_public"]:
+            children.setdefault(row["parent_path"], []).append(score)
     support = {}
     for parent, scores in children.items():
         best = sorted(scores, reverse=True)[:3]
@@ -93,6 +97,25 @@ def _member_support(fused: dict[str, float], info: dict[str, dict], weight: floa
         if weight > 0 and room > 0:
             support[parent] = min(weight * sum(best), room)
     return support
+
+
+def _class_row(path: str, member: dict) -> dict:
+    """What a search needs of a class that is not a candidate, read off one of its members
+    (a public member's public path is its class's public path plus its name); summary and
+    signature are filled in only if the class makes the final list."""
+    public_path = member["public_path"].rsplit(".", 1)[0]
+    return {
+        "path": path,
+        "public_path": public_path,
+        "kind": "class",
+        "library": member["library"],
+        "name": path.rsplit(".", 1)[-1],
+        "summary": None,
+        "signature": None,
+        "is_public": True,
+        "parent_path": None,
+        "partial": True,
+    }
 
 
 def search(
@@ -134,12 +157,12 @@ def search(
     if request.mode == "hybrid":
         fused = {p: _fused(vec.get(p), bm.get(p), settings) for p in paths if p in info}
         support = _member_support(fused, info, settings.member_weight)
-        parents = [p for p in support if p not in info]
-        info.update(queries.entity_summaries(db, parents))
-        support = {p: v for p, v in support.items() if p in info and info[p]["kind"] == "class"}
-        parents = [p for p in parents if p in support]
-        allowed = set(request.kinds)
-        paths += [p for p in parents if not allowed or "class" in allowed]
+        if not request.kinds or "class" in request.kinds:
+            members = {row["parent_path"]: row for row in info.values() if row["kind"] in MEMBER_KINDS}
+            for parent in support:
+                if parent not in info:
+                    info[parent] = _class_row(parent, members[parent])
+                    paths.append(parent)
     terms = _identifier_terms(request.query) if request.mode == "hybrid" else set()
     scored: list[tuple[float, str, dict]] = []
     for path in paths:
@@ -174,8 +197,12 @@ def search(
             }
         scored.append((score, path, explain))
     scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))
+    top = scored[: request.k]
+    partial = [path for _, path, _ in top if info[path].get("partial")]
+    if partial:
+        info.update(queries.entity_summaries(db, partial))
     hits = []
-    for rank, (score, path, explain) in enumerate(scored[: request.k], start=1):
+    for rank, (score, path, explain) in enumerate(top, start=1):
         row = info[path]
         hits.append(
             Hit(

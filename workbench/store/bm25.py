@@ -39,28 +39,26 @@ def build_index(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _query_terms(cursor: Any, query: str) -> list[tuple[int, float]]:
-    """(termid, idf) of the query's stemmed terms that occur in the corpus."""
-    stats = cursor.execute(f"SELECT num_docs, avgdl FROM {FTS}.stats").fetchone()
-    if stats is None:
-        return []
-    num_docs = stats[0]
+def _query_terms(cursor: Any, query: str) -> tuple[list[tuple[int, float]], float]:
+    """(termid, idf) of the query's stemmed terms that occur in the corpus, and the
+    corpus' average document length, in one round trip."""
     rows = cursor.execute(
         f"""
-        SELECT termid, df FROM {FTS}.dict
-        WHERE term IN (SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter'))""",
+        SELECT d.termid, d.df, s.num_docs, s.avgdl
+        FROM {FTS}.dict d, {FTS}.stats s
+        WHERE d.term IN (SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter'))""",
         [query],
     ).fetchall()
-    return [(int(t), math.log10((num_docs - df + 0.5) / (df + 0.5) + 1)) for t, df in rows]
+    terms = [(int(t), math.log10((n - df + 0.5) / (df + 0.5) + 1)) for t, df, n, _ in rows]
+    return terms, (float(rows[0][3]) if rows else 0.0)
 
 
 def chunk_scores_sql(cursor: Any, query: str) -> tuple[str, list[Any]] | None:
     """SQL (a `scores(chunk_id, score, library)` CTE body) for a query, or None if no term
     of the query is in the corpus."""
-    terms = _query_terms(cursor, query)
+    terms, avgdl = _query_terms(cursor, query)
     if not terms:
         return None
-    avgdl = cursor.execute(f"SELECT avgdl FROM {FTS}.stats").fetchone()[0]
     values = ", ".join(f"({t}, {idf!r}::DOUBLE)" for t, idf in terms)
     ids = ", ".join(str(t) for t, _ in terms)
     sql = f"""
@@ -72,4 +70,4 @@ def chunk_scores_sql(cursor: Any, query: str) -> tuple[str, list[Any]] | None:
         JOIN (VALUES {values}) AS w(termid, idf) ON w.termid = p.termid
         WHERE p.termid IN ({ids})
         GROUP BY p.chunk_id"""
-    return sql, [float(avgdl)]
+    return sql, [avgdl]
