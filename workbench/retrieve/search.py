@@ -153,15 +153,16 @@ def search(
 
     paths = list(dict.fromkeys([*vec, *bm]))
     info = queries.entity_summaries(db, paths)
+    fused: dict[str, float] = {}
     support: dict[str, float] = {}
     if request.mode == "hybrid":
         fused = {p: _fused(vec.get(p), bm.get(p), settings) for p in paths if p in info}
         support = _member_support(fused, info, settings.member_weight)
         if not request.kinds or "class" in request.kinds:
-            members = {row["parent_path"]: row for row in info.values() if row["kind"] in MEMBER_KINDS}
+            member_of = {row["parent_path"]: row for row in info.values() if row["kind"] in MEMBER_KINDS}
             for parent in support:
                 if parent not in info:
-                    info[parent] = _class_row(parent, members[parent])
+                    info[parent] = _class_row(parent, member_of[parent])
                     paths.append(parent)
     terms = _identifier_terms(request.query) if request.mode == "hybrid" else set()
     scored: list[tuple[float, str, dict]] = []
@@ -179,7 +180,7 @@ def search(
             score = b_score
             explain = {"bm25_rank": b_rank, "bm25_score": round(b_score, 4)}
         else:
-            fused_score = _fused(vec.get(path), bm.get(path), settings)
+            fused_score = fused.get(path, 0.0)
             members = support.get(path, 0.0)
             name_hit = row["name"].lower() in terms or row["public_path"].lower() in terms
             name_boost = settings.exact_name_boost if name_hit else 0.0
