@@ -188,7 +188,8 @@ class Workbench:
         """Rewrite the file without the space deleted rows still hold.
 
         DuckDB never shrinks a file, so re-ingesting libraries grows it; this copies every
-        table and index into a new file and swaps it in (a crash leaves the old file). With
+        table into a new file, builds its indexes and swaps it in (a crash leaves the old
+        file). With
         `destination`, the compact copy goes there (to hand to a teammate) and this file
         stays as it is.
 
@@ -214,10 +215,18 @@ class Workbench:
         return before, _size(self.path)
 
     def _copy_with_indexes(self, target: Path) -> None:
-        """Copy the rows into a new file and build its BM25 and HNSW indexes there."""
-        self.db.copy_to(target)
-        with Database(target, read_only=False, dimension=self.settings.embedding.dimension) as copy:
-            writer.rebuild_indexes(copy)
+        """Copy the rows into a new file and build its BM25 and HNSW indexes there; a failed
+        copy leaves no half-written file behind."""
+        if target.exists():
+            raise StoreError(f"{target} exists already")
+        try:
+            self.db.copy_to(target)
+            with Database(target, read_only=False, dimension=self.settings.embedding.dimension) as copy:
+                writer.rebuild_indexes(copy)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            Path(f"{target}.wal").unlink(missing_ok=True)
+            raise
 
     def close(self) -> None:
         """Release the file."""
