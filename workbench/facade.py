@@ -189,9 +189,8 @@ class Workbench:
 
         DuckDB never shrinks a file, so re-ingesting libraries grows it; this copies every
         table into a new file, builds its indexes and swaps it in (a crash leaves the old
-        file). With
-        `destination`, the compact copy goes there (to hand to a teammate) and this file
-        stays as it is.
+        file). With `destination`, the compact copy goes there (to hand to a teammate) and
+        this file stays as it is.
 
         Returns:
             (bytes before, bytes after), the WAL included.
@@ -210,14 +209,14 @@ class Workbench:
         scratch.unlink(missing_ok=True)
         self._copy_with_indexes(scratch)
         self.close()
-        Path(f"{self.path}.wal").unlink(missing_ok=True)  # its changes are in the copy
+        _wal(self.path).unlink(missing_ok=True)  # its changes are in the copy
         os.replace(scratch, self.path)
         return before, _size(self.path)
 
     def _copy_with_indexes(self, target: Path) -> None:
         """Copy the rows into a new file and build its BM25 and HNSW indexes there; a failed
         copy leaves no half-written file behind."""
-        if target.exists():
+        if target.exists():  # checked here too: the clean-up below must not delete it
             raise StoreError(f"{target} exists already")
         try:
             self.db.copy_to(target)
@@ -225,7 +224,7 @@ class Workbench:
                 writer.rebuild_indexes(copy)
         except BaseException:
             target.unlink(missing_ok=True)
-            Path(f"{target}.wal").unlink(missing_ok=True)
+            _wal(target).unlink(missing_ok=True)
             raise
 
     def close(self) -> None:
@@ -241,7 +240,12 @@ class Workbench:
         self.close()
 
 
+def _wal(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside a file."""
+    return Path(f"{path}.wal")
+
+
 def _size(path: Path) -> int:
     """Bytes of a DuckDB file and its write-ahead log."""
-    wal = Path(f"{path}.wal")
+    wal = _wal(path)
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)

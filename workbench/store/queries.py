@@ -39,6 +39,15 @@ def _filters(libraries: list[str] | None, kinds: list[str] | None) -> tuple[str,
     return (" AND ".join(clauses) or "TRUE"), params
 
 
+def nearest_chunks_sql(dimension: int) -> str:
+    """The vector query that the HNSW index serves (vss rewrites `ORDER BY distance
+    LIMIT k`); params: the query vector as a string, and k."""
+    return (
+        f"SELECT entity_path, array_cosine_distance(embedding, ?::FLOAT[{dimension}]) AS d "
+        "FROM chunks ORDER BY d LIMIT ?"
+    )
+
+
 def vector_candidates(
     db: Database,
     vector_literal: str,
@@ -57,11 +66,7 @@ def vector_candidates(
     """
     dim = db.dimension
     if not libraries and not kinds and not exact:
-        rows = db.execute(
-            f"SELECT entity_path, array_cosine_distance(embedding, ?::FLOAT[{dim}]) AS d "
-            "FROM chunks ORDER BY d LIMIT ?",
-            [vector_literal, limit],
-        ).fetchall()
+        rows = db.execute(nearest_chunks_sql(dim), [vector_literal, limit]).fetchall()
         return [(path, 1.0 - float(d)) for path, d in rows]
     where, params = _filters(libraries, kinds)
     join_entities = "JOIN entities e ON e.path = c.entity_path" if kinds else ""

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from workbench.model import Chunk, Entity, LibraryInfo
-from workbench.store import bm25
+from workbench.store import bm25, queries
 from workbench.store.database import Database
 
 HNSW_INDEX = "chunks_embedding_hnsw"
@@ -160,16 +160,13 @@ def has_hnsw_index(db: Database) -> bool:
 
     Existing is not enough: the index must have the cosine metric that the query orders
     by, and `duckdb_indexes()` does not show the metric (`COPY FROM DATABASE`, for one,
-    recreates the index without it). So the query plan is asked.
+    recreates the index without it). So the plan of the search's own vector query is asked.
     """
     row = db.execute("SELECT count(*) FROM duckdb_indexes() WHERE index_name = ?", [HNSW_INDEX]).fetchone()
     if not row[0]:
         return False
     probe = str([1.0] + [0.0] * (db.dimension - 1))
-    plan = db.execute(
-        f"EXPLAIN SELECT id, array_cosine_distance(embedding, {probe}::FLOAT[{db.dimension}]) AS d "
-        "FROM chunks ORDER BY d LIMIT 10"
-    ).fetchall()
+    plan = db.execute(f"EXPLAIN {queries.nearest_chunks_sql(db.dimension)}", [probe, 10]).fetchall()
     return "HNSW_INDEX_SCAN" in plan[0][1]
 
 
