@@ -8,11 +8,27 @@ from pathlib import Path
 from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
 from workbench.embed.embedder import Embedder
 from workbench.errors import EntityNotFoundError, QueryError, StoreError
+from workbench.graph import build as graph_build
+from workbench.graph.walk import Graph
 from workbench.libraries import pipeline
 from workbench.libraries.progress import IngestProgress
-from workbench.model import EntityDetail, EvalCase, EvalRow, Hit, IngestReport, LibraryInfo
+from workbench.model import (
+    Answer,
+    EntityDetail,
+    EvalCase,
+    EvalRow,
+    GraphEdge,
+    GraphPath,
+    Hit,
+    IngestReport,
+    LibraryInfo,
+    Subgraph,
+)
+from workbench.retrieve import calibration, multihop, planner
 from workbench.retrieve import search as search_module
 from workbench.retrieve.evaluation import score_mode
+from workbench.retrieve.intents import Hop
+from workbench.retrieve.multihop import WalkResult
 from workbench.store import queries, writer
 from workbench.store.database import Database
 
@@ -42,6 +58,7 @@ class Workbench:
         self._db: Database | None = None
         self._library_names: set[str] | None = None
         self._bm25_ready: bool | None = None
+        self._graph: Graph | None = None
         if read_only:
             _ = self.db  # fail early on a missing, foreign or corrupt file
 
@@ -86,6 +103,7 @@ class Workbench:
         reports.extend(IngestReport(name, status="skipped", message="not installed") for name in missing)
         self._library_names = None
         self._bm25_ready = None
+        self._graph = None
         return reports
 
     # -- queries ---------------------------------------------------------------------
@@ -109,11 +127,14 @@ class Workbench:
         request = search_module.validate(
             query, k, mode, libraries, kinds, known_libraries=self.library_names()
         )
+        return search_module.search(
+            self.db, self.embedder, request, self.settings.search, bm25_ready=self._bm25()
+        )
+
+    def _bm25(self) -> bool:
         if self._bm25_ready is None:
             self._bm25_ready = writer.fts_exists(self.db)
-        return search_module.search(
-            self.db, self.embedder, request, self.settings.search, bm25_ready=self._bm25_ready
-        )
+        return self._bm25_ready
 
     def show(self, path: str) -> EntityDetail:
         """One entity by its public, definition or alias path.
@@ -158,6 +179,87 @@ class Workbench:
     def resolve(self, path: str) -> str | None:
         """Definition path of a public, alias or definition path (None if unknown)."""
         return queries.resolve_path(self.db, path)
+
+    # -- graph -----------------------------------------------------------------------
+
+    @property
+    def graph(self) -> Graph:
+        """The API graph of the file (built here if stale and the file is writable).
+
+        Raises:
+            StoreError: the graph tables are not built and the file is open read-only.
+        """
+        if self._graph is None:
+            if graph_build.is_stale(self.db):
+                if self.read_only:
+                    raise StoreError(
+                        f"the graph of {self.path} is not built: run `workbench ingest` "
+                        "(unchanged libraries are not re-embedded)"
+                    )
+                graph_build.rebuild(self.db)
+            self._graph = Graph(self.db)
+        return self._graph
+
+    def neighbors(
+        self, path: str, relations: list[str] | None = None, direction: str = "both"
+    ) -> list[GraphEdge]:
+        """Edges at one hop from a node. See `workbench.graph.walk.Graph.neighbors`."""
+        return self.graph.neighbors(path, relations, direction)
+
+    def subgraph(
+        self,
+        path: str,
+        hops: int = 1,
+        relations: list[str] | None = None,
+        direction: str = "both",
+        max_nodes: int = 500,
+    ) -> Subgraph:
+        """The neighbourhood of a node within `hops`. See `Graph.subgraph`."""
+        return self.graph.subgraph(path, hops, relations, direction, max_nodes)
+
+    def paths(
+        self, src: str, dst: str, max_hops: int = 3, relations: list[str] | None = None, limit: int = 10
+    ) -> list[GraphPath]:
+        """Shortest paths between two nodes. See `Graph.paths`."""
+        return self.graph.paths(src, dst, max_hops, relations, limit)
+
+    def multi_hop(
+        self, question: str, k: int = 10, max_hops: int = 3, hops: list[Hop] | None = None
+    ) -> WalkResult:
+        """Seeds from hybrid search, walked along the relations the question asks for (or
+        `hops`). See `workbench.retrieve.multihop.multi_hop`."""
+        search_module.validate(question, k)
+        return multihop.multi_hop(
+            self.db,
+            self.embedder,
+            self.graph,
+            question,
+            k=k,
+            max_hops=max_hops,
+            chain=hops,
+            search_settings=self.settings.search,
+            bm25_ready=self._bm25(),
+        )
+
+    def walk(self, question: str, hops: list[Hop], k: int) -> WalkResult:
+        """A planner step: `multi_hop` along given hops."""
+        return self.multi_hop(question, k, max(len(hops), 1), hops)
+
+    def ask(self, question: str, k: int = 5, max_hops: int = 3, timeout: float = planner.STEP_TIMEOUT_S) -> Answer:
+        """Plan a question, run its sub-queries concurrently and merge them, with paths.
+        See `workbench.retrieve.planner`."""
+        search_module.validate(question, k)
+        _ = self.graph  # a missing graph is a clear error before any step runs
+        self.embedder.load()  # seconds, once: not to be counted against a step's timeout
+        the_plan = planner.plan(question, max_hops)
+        runner = planner.Planner(
+            self, lambda score: calibration.probability(score, calibration.SEARCH), k=k, timeout=timeout
+        )
+        return runner.run(the_plan)
+
+    def graph_size(self) -> list[tuple[str, int]]:
+        """(relation, edge count) of the graph, then ("nodes", n) and ("stub nodes", n)."""
+        return graph_build.size(self.db)
 
     # -- evaluation ------------------------------------------------------------------
 
@@ -221,7 +323,7 @@ class Workbench:
         try:
             self.db.copy_to(target)
             with Database(target, read_only=False, dimension=self.settings.embedding.dimension) as copy:
-                writer.rebuild_indexes(copy)
+                pipeline.ensure_indexes(copy)
         except BaseException:
             target.unlink(missing_ok=True)
             _wal(target).unlink(missing_ok=True)

@@ -63,6 +63,37 @@ class Entity:
     content_hash: str = ""
 
 
+RELATIONS: tuple[str, ...] = (
+    "member_of",
+    "inherits",
+    "returns",
+    "accepts",
+    "raises",
+    "calls",
+    "reexports",
+    "alias_of",
+    "mentions",
+    "overrides",
+)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relation read from a library: `src` is defined there, `dst` is a path as written.
+
+    `evidence` says where it was read (structure, signature, docstring, source, alias);
+    `weight` in (0, 1] is how much a path through it is trusted; `detail` is e.g. the
+    parameter name of an `accepts` edge.
+    """
+
+    src: str
+    dst: str
+    relation: str
+    evidence: str
+    weight: float
+    detail: str = ""
+
+
 @dataclass
 class Chunk:
     """A piece of text that is embedded and full-text indexed, tied to one entity."""
@@ -170,3 +201,170 @@ class EvalRow:
     mrr_at_10: float
     ndcg_at_10: float
     misses: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, order=True)
+class GraphEdge:
+    """A resolved edge of the graph: `src` -[relation]-> `dst`, definition paths."""
+
+    src: str
+    dst: str
+    relation: str
+    evidence: str
+    weight: float
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "relation": self.relation,
+            "evidence": self.evidence,
+            "weight": round(self.weight, 4),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """A node: an indexed entity, an alias, or a stub for a type no indexed library defines."""
+
+    path: str
+    public_path: str
+    kind: str
+    library: str
+    is_stub: bool = False
+
+
+@dataclass
+class GraphPath:
+    """A walk through the graph: `nodes[i]` and `nodes[i + 1]` are joined by `edges[i]`
+    (traversed along or against its direction)."""
+
+    nodes: list[str]
+    edges: list[GraphEdge]
+
+    @property
+    def hops(self) -> int:
+        return len(self.edges)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"nodes": self.nodes, "edges": [e.to_json() for e in self.edges]}
+
+
+@dataclass
+class Subgraph:
+    """The neighbourhood of a node: nodes by path, edges, and the hop at which each node
+    was first reached."""
+
+    root: str
+    nodes: dict[str, GraphNode] = field(default_factory=dict)
+    edges: list[GraphEdge] = field(default_factory=list)
+    depth: dict[str, int] = field(default_factory=dict)
+    truncated: bool = False
+
+
+@dataclass
+class AnswerItem:
+    """One entity of an answer, with the evidence paths that led to it.
+
+    `via` is "graph" when a walk reached it, "search" when hybrid search found it directly;
+    `confidence` is the calibrated probability that it answers the question.
+    """
+
+    path: str
+    public_path: str
+    kind: str
+    library: str
+    summary: str
+    score: float
+    confidence: float
+    via: str
+    paths: list[GraphPath] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.public_path,
+            "definition_path": self.path,
+            "kind": self.kind,
+            "library": self.library,
+            "summary": self.summary,
+            "score": round(self.score, 6),
+            "confidence": round(self.confidence, 4),
+            "via": self.via,
+            "paths": [p.to_json() for p in self.paths],
+        }
+
+
+@dataclass
+class PlanStep:
+    """One sub-query of a plan: `search` (hybrid), `walk` (multi-hop along `relations`,
+    each "name" or "name<-" for against the edge) or `paths` (between the top answers of
+    the steps it `depends` on)."""
+
+    id: str
+    kind: str
+    query: str
+    relations: list[str] = field(default_factory=list)
+    depends: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """How a question is answered: its class and its sub-queries."""
+
+    question: str
+    kind: str  # lookup, how-to, comparison, relationship, chain
+    steps: list[PlanStep] = field(default_factory=list)
+
+
+@dataclass
+class StepResult:
+    """What one step returned; `status` is ok, empty, failed or timeout."""
+
+    step: PlanStep
+    status: str
+    seconds: float
+    items: list[AnswerItem] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class Answer:
+    """The planner's answer: ranked entities with evidence paths, and how it was reached.
+
+    `degraded` is set when a step failed, timed out or found nothing; the answer then
+    rests on the other steps.
+    """
+
+    question: str
+    plan: Plan
+    results: list[StepResult]
+    items: list[AnswerItem]
+    degraded: bool
+    seconds: float
+    synthesis: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "kind": self.plan.kind,
+            "degraded": self.degraded,
+            "seconds": round(self.seconds, 4),
+            "steps": [
+                {
+                    "id": r.step.id,
+                    "kind": r.step.kind,
+                    "query": r.step.query,
+                    "relations": r.step.relations,
+                    "depends": r.step.depends,
+                    "status": r.status,
+                    "seconds": round(r.seconds, 4),
+                    "message": r.message,
+                    "results": [i.public_path for i in r.items],
+                }
+                for r in self.results
+            ],
+            "answer": [i.to_json() for i in self.items],
+            "synthesis": self.synthesis,
+        }

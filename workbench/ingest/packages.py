@@ -14,7 +14,7 @@ from pathlib import Path
 from workbench.errors import UnknownLibraryError
 
 #: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.embed.embedder import Embedder
+from workbench.graph import build as graph_build
 from workbench.errors import LibraryLoadError, UnknownLibraryError
 from workbench.ingest.chunking import chunk_entities
 from workbench.ingest.extract import extract
@@ -159,6 +160,7 @@ def ingest_package(
         extraction.aliases,
         chunks,
         vectors,
+        extraction.edges,
         hold=float(os.environ.get(HOLD_ENV, "0") or 0),
     )
     report.write_seconds = time.perf_counter() - t_write
@@ -196,14 +198,17 @@ def ingest(
 
 
 def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None:
-    """Bring the BM25 and HNSW indexes up to date with the chunks table."""
+    """Bring the BM25 and HNSW indexes and the graph tables up to date with the rows."""
     progress = progress or SilentProgress()
     fts_stale = writer.fts_is_stale(db) or not writer.fts_exists(db)
     hnsw_missing = not writer.has_hnsw_index(db)
-    if not (fts_stale or hnsw_missing):
-        return
-    progress.message("building search indexes (BM25" + (" + HNSW)" if hnsw_missing else ")"))
-    writer.rebuild_indexes(db, fts=fts_stale, hnsw=hnsw_missing)
+    if fts_stale or hnsw_missing:
+        progress.message("building search indexes (BM25" + (" + HNSW)" if hnsw_missing else ")"))
+        writer.rebuild_indexes(db, fts=fts_stale, hnsw=hnsw_missing)
+    if graph_build.is_stale(db):
+        progress.message("building the API graph")
+        graph_build.rebuild(db)
+        db.checkpoint()
 
 
 def installed_library_names() -> list[str]:

@@ -17,7 +17,7 @@ from workbench.store.migrations import APP_ID, MigrationContext
 
 DUCKDB_MAGIC = b"DUCK"
 #: Tables rebuilt from the others (by `writer.rebuild_indexes`), never copied.
-DERIVED_TABLES = frozenset({"bm25_postings"})
+DERIVED_TABLES = frozenset({"bm25_postings", "graph_edges", "graph_nodes"})
 ALIAS = "wb"
 
 
@@ -248,7 +248,8 @@ class Database:
                         f"INSERT INTO wb_copy.main.{table} BY NAME SELECT * FROM {ALIAS}.main.{table}"
                     )
                 self.conn.execute(
-                    "UPDATE wb_copy.main.workbench_meta SET value = '1' WHERE key = 'fts_dirty'"
+                    "UPDATE wb_copy.main.workbench_meta SET value = '1' "
+                    "WHERE key IN ('fts_dirty', 'graph_dirty')"
                 )
                 self.conn.execute("COMMIT")
             except BaseException:

@@ -60,9 +60,23 @@ def m002_entity_path_index(conn: duckdb.DuckDBPyConnection, ctx: MigrationContex
     conn.execute("CREATE INDEX IF NOT EXISTS entities_path ON entities (path)")
 
 
+def m003_edges(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext) -> None:
+    """Relations read at ingest, targets as written; the graph tables are built from them."""
+    conn.execute(
+        """
+        CREATE TABLE edges (
+            src VARCHAR NOT NULL, dst VARCHAR NOT NULL, relation VARCHAR NOT NULL,
+            evidence VARCHAR NOT NULL, weight DOUBLE NOT NULL, detail VARCHAR,
+            library VARCHAR NOT NULL
+        )"""
+    )
+    conn.execute("INSERT INTO workbench_meta VALUES ('graph_dirty', '1')")
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection, MigrationContext], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "entity path index", m002_entity_path_index),
+    (3, "graph edges", m003_edges),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -8,10 +8,11 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
-from workbench.model import Chunk, Entity, LibraryInfo
+from workbench.model import Chunk, Edge, Entity, LibraryInfo
 from workbench.store import bm25, queries
 from workbench.store.database import Database
 
@@ -76,6 +77,7 @@ def replace_library(
     aliases: list[tuple[str, str]],
     chunks: list[Chunk],
     embeddings: np.ndarray,
+    edges: list[Edge] | None = None,
     *,
     hold: float = 0.0,
 ) -> None:
@@ -90,6 +92,18 @@ def replace_library(
             only the kill-mid-ingest test sets it (through WORKBENCH_TEST_HOLD_SECONDS).
     """
     entity_rows = _entities_table(entities)
+    edges = edges or []
+    edge_rows = pa.table(
+        {
+            "src": [e.src for e in edges],
+            "dst": [e.dst for e in edges],
+            "relation": [e.relation for e in edges],
+            "evidence": [e.evidence for e in edges],
+            "weight": pa.array([e.weight for e in edges], pa.float64()),
+            "detail": [e.detail for e in edges],
+            "library": [info.name] * len(edges),
+        }
+    )
     alias_rows = pa.table(
         {
             "alias_path": [a for a, _ in aliases],
@@ -98,9 +112,7 @@ def replace_library(
         }
     )
     with db.transaction() as conn:
-        for table in ("chunks", "entities", "aliases", "libraries"):
-            key = "name" if table == "libraries" else "library"
-            conn.execute(f"DELETE FROM {table} WHERE {key} = ?", [info.name])
+        _delete_library(conn, info.name)
         if hold:
             print(f"holding transaction for {info.name}", file=sys.stderr, flush=True)
             time.sleep(hold)
@@ -109,16 +121,18 @@ def replace_library(
         conn.register("_entity_rows", entity_rows)
         conn.register("_alias_rows", alias_rows)
         conn.register("_chunk_rows", chunk_rows)
+        conn.register("_edge_rows", edge_rows)
         try:
             conn.execute("INSERT INTO entities SELECT * FROM _entity_rows")
             conn.execute("INSERT INTO aliases SELECT * FROM _alias_rows")
+            conn.execute("INSERT INTO edges SELECT * FROM _edge_rows")
             if chunks:
                 conn.execute(
                     "INSERT INTO chunks SELECT id, entity_path, library, ordinal, text, "
                     f"fts_text, text_hash, embedding::FLOAT[{db.dimension}] FROM _chunk_rows"
                 )
         finally:
-            for name in ("_entity_rows", "_alias_rows", "_chunk_rows"):
+            for name in ("_entity_rows", "_alias_rows", "_chunk_rows", "_edge_rows"):
                 conn.unregister(name)
         conn.execute(
             "INSERT INTO libraries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -136,15 +150,24 @@ def replace_library(
             ],
         )
         db.set_meta("fts_dirty", "1", conn)
+        db.set_meta("graph_dirty", "1", conn)
+
+
+LIBRARY_TABLES = ("chunks", "entities", "aliases", "edges", "libraries")
+
+
+def _delete_library(conn: duckdb.DuckDBPyConnection, name: str) -> None:
+    for table in LIBRARY_TABLES:
+        key = "name" if table == "libraries" else "library"
+        conn.execute(f"DELETE FROM {table} WHERE {key} = ?", [name])
 
 
 def remove_library(db: Database, name: str) -> None:
     """Delete a library's rows in one transaction."""
     with db.transaction() as conn:
-        for table in ("chunks", "entities", "aliases", "libraries"):
-            key = "name" if table == "libraries" else "library"
-            conn.execute(f"DELETE FROM {table} WHERE {key} = ?", [name])
+        _delete_library(conn, name)
         db.set_meta("fts_dirty", "1", conn)
+        db.set_meta("graph_dirty", "1", conn)
 
 
 def record_model(db: Database, model_name: str, dimension: int) -> None:

@@ -1,0 +1,114 @@
+"""Rich rendering of graph neighbourhoods (as trees), paths and multi-hop answers."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+from rich.tree import Tree
+
+from workbench.model import Answer, GraphEdge, GraphNode, GraphPath, Subgraph
+
+
+def _node_label(node: GraphNode | None, path: str) -> Text:
+    if node is None:
+        return Text(path, style="cyan")
+    style = "dim cyan" if node.is_stub else "bold cyan"
+    label = Text(node.public_path, style=style)
+    label.append(f"  {node.kind}" + ("" if node.is_stub else f" · {node.library}"), style="dim")
+    return label
+
+
+def edge_label(edge: GraphEdge, here: str) -> str:
+    """`-raises->` when the edge leaves `here`, `<-raises-` when it arrives there."""
+    detail = f" {edge.detail}" if edge.detail else ""
+    if edge.src == here:
+        return f"-{edge.relation}{detail}->"
+    return f"<-{edge.relation}{detail}-"
+
+
+def render_subgraph(console: Console, graph: Subgraph, max_children: int = 25) -> None:
+    """The neighbourhood as a tree: each node under the node it was first reached from."""
+    children: dict[str, list[tuple[GraphEdge, str]]] = {}
+    placed = {graph.root}
+    for depth in range(1, max(graph.depth.values(), default=0) + 1):
+        for edge in graph.edges:
+            for here, there in ((edge.src, edge.dst), (edge.dst, edge.src)):
+                if graph.depth.get(here) == depth - 1 and graph.depth.get(there) == depth and there not in placed:
+                    placed.add(there)
+                    children.setdefault(here, []).append((edge, there))
+    tree = Tree(_node_label(graph.nodes.get(graph.root), graph.root))
+
+    def grow(branch: Tree, path: str) -> None:
+        kids = sorted(children.get(path, []), key=lambda k: (k[0].relation, k[1]))
+        for edge, kid in kids[:max_children]:
+            label = Text(edge_label(edge, path) + " ", style="magenta")
+            label.append_text(_node_label(graph.nodes.get(kid), kid))
+            grow(branch.add(label), kid)
+        if len(kids) > max_children:
+            branch.add(Text(f"... {len(kids) - max_children} more", style="dim"))
+
+    grow(tree, graph.root)
+    console.print(tree)
+    note = f"{len(graph.nodes)} nodes, {len(graph.edges)} edges"
+    if graph.truncated:
+        note += " (truncated: raise --max-nodes to see more)"
+    console.print(Text(note, style="dim"))
+
+
+def path_text(path: GraphPath, nodes: dict[str, GraphNode] | None = None) -> Text:
+    """`a -raises-> b -inherits-> c`, public paths where known."""
+    nodes = nodes or {}
+    text = Text()
+    for i, step in enumerate(path.nodes):
+        node = nodes.get(step)
+        text.append(node.public_path if node else step, style="bold cyan" if i in (0, len(path.nodes) - 1) else "cyan")
+        if i < len(path.edges):
+            text.append(f" {edge_label(path.edges[i], step)} ", style="magenta")
+    return text
+
+
+def render_paths(console: Console, src: str, dst: str, paths: list[GraphPath], nodes: dict[str, GraphNode]) -> None:
+    """One line per shortest path."""
+    if not paths:
+        console.print(f"no path from [bold]{src}[/] to [bold]{dst}[/] within the hop limit")
+        return
+    console.print(f"{len(paths)} shortest path(s), {paths[0].hops} hop(s):")
+    for path in paths:
+        console.print(path_text(path, nodes))
+
+
+def render_answer(console: Console, answer: Answer, explain: bool) -> None:
+    """The ranked answer with its evidence paths; with `explain`, the plan and each step."""
+    from rich.table import Table
+
+    if explain:
+        console.print(f"[bold]plan[/]: {answer.plan.kind} · {len(answer.plan.steps)} step(s)")
+        steps = Table(title_justify="left")
+        for col in ("step", "kind", "query / relations", "status", "ms", "results"):
+            steps.add_column(col, justify="right" if col == "ms" else "left", overflow="fold")
+        for r in answer.results:
+            what = r.step.query + (f"  [{' -> '.join(r.step.relations)}]" if r.step.relations else "")
+            if r.step.depends:
+                what += f"  (after {', '.join(r.step.depends)})"
+            status = r.status if not r.message else f"{r.status}: {r.message}"
+            found = ", ".join(i.public_path for i in r.items[:3]) + (" ..." if len(r.items) > 3 else "")
+            steps.add_row(r.step.id, r.step.kind, what, status, f"{r.seconds * 1000:.0f}", found)
+        console.print(steps)
+    if not answer.items:
+        console.print(f"no answer for [bold]{answer.question}[/]")
+    for rank, item in enumerate(answer.items, start=1):
+        head = Text(f"{rank}. ", style="bold")
+        head.append(item.public_path, style="bold cyan")
+        head.append(f"  {item.kind} · {item.library} · confidence {item.confidence:.2f} · via {item.via}", style="dim")
+        console.print(head)
+        if item.summary:
+            console.print(Text(f"   {item.summary}"))
+        for path in item.paths if explain else item.paths[:1]:
+            if path.edges:
+                console.print(Text("   path: ").append_text(path_text(path)))
+    if answer.synthesis:
+        console.print(Text("\n" + answer.synthesis))
+    note = f"{answer.seconds * 1000:.0f} ms"
+    if answer.degraded:
+        note += " · degraded: " + ", ".join(f"{r.step.id} {r.status}" for r in answer.results if r.status != "ok")
+    console.print(Text(note, style="yellow" if answer.degraded else "dim"))

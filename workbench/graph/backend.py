@@ -1,0 +1,118 @@
+"""One hop of the graph: edges touching a set of nodes, through SQL/PGQ or plain SQL.
+
+Both backends answer the same question with the same rows: every edge whose source (for
+`out`) or target (for `in`) is in the frontier, filtered by relation. Walks of several
+hops (`workbench.graph.walk`) are built on this, so the backends cannot drift apart in
+anything but the hop itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from workbench.errors import StoreError
+from workbench.model import GraphEdge
+from workbench.store.database import Database
+
+Direction = Literal["out", "in", "both"]
+DIRECTIONS: tuple[str, ...] = ("out", "in", "both")
+PROPERTY_GRAPH = "api_graph"
+_COLUMNS = "src, dst, relation, evidence, weight, detail"
+
+
+def sql_strings(values: list[str] | tuple[str, ...] | set[str]) -> str:
+    """A literal SQL list: DuckDB answers `col IN (literals)` from the ART index."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
+
+
+class HopBackend(Protocol):
+    name: str
+
+    def hop(self, frontier: set[str], relations: tuple[str, ...], direction: str) -> list[GraphEdge]: ...
+
+
+def _relation_filter(relations: tuple[str, ...], column: str = "relation") -> str:
+    return f" AND {column} IN ({sql_strings(relations)})" if relations else ""
+
+
+class SqlBackend:
+    """Plain SQL on `graph_edges`: an index scan per direction (what runs without DuckPGQ)."""
+
+    name = "sql"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def hop(self, frontier: set[str], relations: tuple[str, ...], direction: str) -> list[GraphEdge]:
+        if not frontier:
+            return []
+        keys = sql_strings(frontier)
+        parts = []
+        if direction in ("out", "both"):
+            parts.append(f"SELECT {_COLUMNS} FROM graph_edges WHERE src IN ({keys}){_relation_filter(relations)}")
+        if direction in ("in", "both"):
+            parts.append(f"SELECT {_COLUMNS} FROM graph_edges WHERE dst IN ({keys}){_relation_filter(relations)}")
+        rows = self.db.execute(" UNION ".join(parts)).fetchall()
+        return sorted(GraphEdge(*r) for r in rows)
+
+
+class PgqBackend:
+    """SQL/PGQ through the DuckPGQ extension: `GRAPH_TABLE (api_graph MATCH ...)`."""
+
+    name = "duckpgq"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def hop(self, frontier: set[str], relations: tuple[str, ...], direction: str) -> list[GraphEdge]:
+        if not frontier:
+            return []
+        keys = sql_strings(frontier)
+        parts = []
+        patterns = {"out": ("a", "-[e:graph_edges]->"), "in": ("a", "<-[e:graph_edges]-")}
+        for way in ("out", "in") if direction == "both" else (direction,):
+            _, arrow = patterns[way]
+            parts.append(
+                f"""SELECT src, dst, relation, evidence, weight, detail FROM GRAPH_TABLE ({PROPERTY_GRAPH}
+                    MATCH (a:graph_nodes){arrow}(b:graph_nodes)
+                    WHERE a.path IN ({keys}){_relation_filter(relations, "e.relation")}
+                    COLUMNS (e.src AS src, e.dst AS dst, e.relation AS relation,
+                             e.evidence AS evidence, e.weight AS weight, e.detail AS detail))"""
+            )
+        rows = self.db.execute(" UNION ".join(parts)).fetchall()
+        return sorted(GraphEdge(*r) for r in rows)
+
+
+def duckpgq_available(db: Database) -> bool:
+    """Whether `LOAD duckpgq` works here (it is a community extension; nothing is fetched)."""
+    try:
+        db.execute("LOAD duckpgq")
+    except Exception:  # not installed, or a build for another DuckDB
+        return False
+    return True
+
+
+def create_property_graph(db: Database) -> None:
+    """(Re)declare the property graph over the graph tables, for SQL/PGQ queries."""
+    db.execute(
+        f"""CREATE OR REPLACE PROPERTY GRAPH {PROPERTY_GRAPH}
+        VERTEX TABLES (graph_nodes)
+        EDGE TABLES (graph_edges SOURCE KEY (src) REFERENCES graph_nodes (path)
+                                 DESTINATION KEY (dst) REFERENCES graph_nodes (path))"""
+    )
+
+
+def open_backend(db: Database, prefer: str = "auto") -> HopBackend:
+    """DuckPGQ when it loads (or `prefer="duckpgq"` insists), plain SQL otherwise."""
+    if prefer == "sql":
+        return SqlBackend(db)
+    if duckpgq_available(db):
+        try:
+            create_property_graph(db)
+            return PgqBackend(db)
+        except Exception:
+            if prefer == "duckpgq":
+                raise
+    elif prefer == "duckpgq":
+        raise StoreError("the duckpgq extension is not loadable here (install it with INSTALL duckpgq FROM community)")
+    return SqlBackend(db)

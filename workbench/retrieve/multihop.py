@@ -1,0 +1,173 @@
+"""Multi-hop retrieval: seed entities from hybrid search, walk the relations the question
+asks for, rank what the walks reach, and keep the paths as evidence.
+
+A path's score is the seed's (normalised) hybrid score, times each edge's weight, times a
+decay per hop, times how close each reached node's text is to the question (so among the
+forty members of a returned class, the one the question is about comes first). A hop may
+also be skipped, at a cost: when search already found an exception, "which exception ...
+and what is its base class" needs only the `inherits` hop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workbench.config import SearchSettings
+from workbench.embed.embedder import Embedder, vector_literal
+from workbench.graph.backend import sql_strings
+from workbench.graph.walk import Graph
+from workbench.model import AnswerItem, GraphPath, Hit
+from workbench.retrieve import calibration
+from workbench.retrieve import search as search_module
+from workbench.retrieve.intents import Hop, relation_chain
+from workbench.store import queries
+from workbench.store.database import Database
+
+
+@dataclass(frozen=True)
+class HopSettings:
+    """Knobs of the walk (tuned on the multi-hop eval set)."""
+
+    seeds: int = 20
+    beam: int = 200
+    decay: float = 0.85
+    skip: float = 0.35
+    #: a reached node's score is multiplied by floor + (1 - floor) * similarity
+    relevance_floor: float = 0.3
+    #: stubs (types no indexed library defines) have no text to compare
+    stub_relevance: float = 0.35
+    paths_per_answer: int = 3
+    #: confidence = sigmoid(slope * score + intercept); see `calibration.WALK`
+    calibration: tuple[float, float] = calibration.WALK
+
+
+@dataclass
+class _Beam:
+    node: str
+    score: float
+    path: GraphPath
+    skipped: int = 0
+
+
+@dataclass
+class WalkResult:
+    """What `multi_hop` did: the hops it followed, its seeds and its ranked answers."""
+
+    chain: list[Hop]
+    seeds: list[Hit]
+    items: list[AnswerItem] = field(default_factory=list)
+
+
+def relevance(db: Database, vector: str, paths: set[str]) -> dict[str, float]:
+    """Cosine similarity of each entity's closest chunk to the question (absent: no chunk)."""
+    if not paths:
+        return {}
+    rows = db.execute(
+        f"SELECT entity_path, max(array_inner_product(embedding, ?::FLOAT[{db.dimension}])) "
+        f"FROM chunks WHERE entity_path IN ({sql_strings(paths)}) GROUP BY 1",
+        [vector],
+    ).fetchall()
+    return {path: max(0.0, float(sim)) for path, sim in rows}
+
+
+def _walk(
+    graph: Graph, beams: list[_Beam], hop: Hop, db: Database, vector: str, settings: HopSettings
+) -> list[_Beam]:
+    """One hop from every beam, plus each beam unmoved at the skip cost; best `beam` kept."""
+    by_node: dict[str, list[_Beam]] = {}
+    for beam in beams:
+        by_node.setdefault(beam.node, []).append(beam)
+    edges = graph.backend.hop(set(by_node), (hop.relation,), hop.direction)
+    reached = {e.dst if hop.direction == "out" else e.src for e in edges}
+    known = graph.nodes(reached)
+    close = relevance(db, vector, reached)
+    moved: list[_Beam] = []
+    for edge in edges:
+        here, there = (edge.src, edge.dst) if hop.direction == "out" else (edge.dst, edge.src)
+        sim = close.get(there, settings.stub_relevance if known[there].is_stub else 0.0)
+        factor = edge.weight * settings.decay * (settings.relevance_floor + (1 - settings.relevance_floor) * sim)
+        for beam in by_node.get(here, []):
+            if there in beam.path.nodes:
+                continue
+            path = GraphPath([*beam.path.nodes, there], [*beam.path.edges, edge])
+            moved.append(_Beam(there, beam.score * factor, path, beam.skipped))
+    kept = [_Beam(b.node, b.score * settings.skip, b.path, b.skipped + 1) for b in beams]
+    out = sorted(moved + kept, key=lambda b: (-b.score, b.path.hops, b.node))
+    return out[: settings.beam]
+
+
+def multi_hop(
+    db: Database,
+    embedder: Embedder,
+    graph: Graph,
+    question: str,
+    *,
+    k: int = 10,
+    max_hops: int = 3,
+    chain: list[Hop] | None = None,
+    settings: HopSettings | None = None,
+    search_settings: SearchSettings | None = None,
+    bm25_ready: bool = True,
+    libraries: tuple[str, ...] = (),
+) -> WalkResult:
+    """Answer a question that needs several lookups; see the module docstring.
+
+    With no relation cue in the question (and no `chain`), this is hybrid search with
+    paths of length zero.
+    """
+    settings = settings or HopSettings()
+    hops = chain if chain is not None else relation_chain(question, max_hops)
+    request = search_module.validate(question, max(settings.seeds, k), libraries=libraries)
+    seeds = search_module.search(db, embedder, request, search_settings, bm25_ready=bm25_ready)
+    result = WalkResult(hops[:max_hops], seeds)
+    if not seeds:
+        return result
+    top = seeds[0].score or 1.0
+    beams = [
+        _Beam(h.definition_path, h.score / top, GraphPath([h.definition_path], [])) for h in seeds
+    ]
+    vector = vector_literal(embedder.embed_query(question))
+    for hop in result.chain:
+        beams = _walk(graph, beams, hop, db, vector, settings)
+    result.items = _answers(db, graph, beams, k, settings)
+    return result
+
+
+def _answers(db: Database, graph: Graph, beams: list[_Beam], k: int, settings: HopSettings) -> list[AnswerItem]:
+    """One answer per node reached: its best score and its best few paths."""
+    best: dict[str, list[_Beam]] = {}
+    for beam in beams:
+        best.setdefault(beam.node, []).append(beam)
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0].score, item[0]))[:k]
+    info = queries.entity_summaries(db, [node for node, _ in ranked])
+    nodes = graph.nodes(node for node, _ in ranked if node not in info)
+    items = []
+    for node, found in ranked:
+        row = info.get(node)
+        stub = nodes.get(node)
+        score = found[0].score
+        items.append(
+            AnswerItem(
+                path=node,
+                public_path=row["public_path"] if row else stub.public_path,
+                kind=row["kind"] if row else stub.kind,
+                library=row["library"] if row else stub.library,
+                summary=(row["summary"] or "") if row else "",
+                score=score,
+                confidence=calibration.probability(score, settings.calibration),
+                via="graph" if found[0].path.edges else "search",
+                paths=[b.path for b in found[: settings.paths_per_answer]],
+            )
+        )
+    return items
+
+
+def path_is_valid(graph: Graph, path: GraphPath) -> bool:
+    """Whether every edge of a path is in the graph and joins consecutive nodes."""
+    for i, edge in enumerate(path.edges):
+        ends = {path.nodes[i], path.nodes[i + 1]}
+        if {edge.src, edge.dst} != ends:
+            return False
+        if edge not in graph.backend.hop({edge.src}, (edge.relation,), "out"):
+            return False
+    return True
