@@ -22,13 +22,15 @@ from workbench.model import (
     Hit,
     IngestReport,
     LibraryInfo,
+    MultiHopCase,
     Subgraph,
 )
-from workbench.retrieve import calibration, multihop, planner
+from workbench.retrieve import calibration, multihop, multihop_eval, planner
 from workbench.retrieve import search as search_module
 from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop
 from workbench.retrieve.multihop import WalkResult
+from workbench.retrieve.multihop_eval import MultiHopReport
 from workbench.store import queries, writer
 from workbench.store.database import Database
 
@@ -245,7 +247,9 @@ class Workbench:
         """A planner step: `multi_hop` along given hops."""
         return self.multi_hop(question, k, max(len(hops), 1), hops)
 
-    def ask(self, question: str, k: int = 5, max_hops: int = 3, timeout: float = planner.STEP_TIMEOUT_S) -> Answer:
+    def ask(
+        self, question: str, k: int = 5, max_hops: int = 3, timeout: float = planner.STEP_TIMEOUT_S
+    ) -> Answer:
         """Plan a question, run its sub-queries concurrently and merge them, with paths.
         See `workbench.retrieve.planner`."""
         search_module.validate(question, k)
@@ -285,6 +289,24 @@ class Workbench:
             return self.search(question, 10, mode=mode)
 
         return [score_mode(m, usable, relevant, run) for m in modes], skipped
+
+    def evaluate_multihop(self, cases: list[MultiHopCase], k: int = 5) -> MultiHopReport:
+        """Search alone against the planner (search + graph) on multi-hop questions.
+        See `workbench.retrieve.multihop_eval`."""
+        self.embedder.load()
+        return multihop_eval.evaluate_multihop(
+            cases,
+            resolve=lambda p: self.resolve(p) or self._graph_node(p),
+            search=lambda q: self.search(q, k),
+            ask=lambda q: self.ask(q, k),
+            valid=lambda path: multihop.path_is_valid(self.graph, path),
+        )
+
+    def _graph_node(self, path: str) -> str | None:
+        try:
+            return self.graph.resolve(path)
+        except EntityNotFoundError:
+            return None
 
     def compact(self, destination: str | Path | None = None) -> tuple[int, int]:
         """Rewrite the file without the space deleted rows still hold.

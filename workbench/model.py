@@ -190,6 +190,39 @@ class EvalCase:
 
 
 @dataclass
+class MultiHopCase:
+    """A question that needs several hops: its answers and the path that reaches them
+    (node, relation, node, ...; a relation may be walked against its edge)."""
+
+    id: str
+    question: str
+    expected: list[str]
+    path: list[str]
+    hops: int
+    library: str = ""
+
+
+@dataclass
+class MultiHopRow:
+    """Multi-hop results of one system over the multi-hop set.
+
+    `success_at_5`: an expected answer in the top 5 with a valid evidence path (search alone
+    has no paths, so for it this is answer@5); `path_match`: the answer's paths include the
+    expected one.
+    """
+
+    system: str
+    n: int
+    answer_at_1: float
+    answer_at_5: float
+    success_at_5: float
+    path_match: float
+    p50_ms: float
+    p95_ms: float
+    misses: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+
+
+@dataclass
 class EvalRow:
     """Metrics of one retrieval mode over an evaluation set."""
 

@@ -50,7 +50,11 @@ def test_shortest_paths_between_two_nodes(wb):
     paths = wb.paths("wbfixture.ConnectionPool.acquire", "wbfixture.TransportError", 3)
     assert paths and all(p.hops == 2 for p in paths)
     best = paths[0]
-    assert best.nodes == [f"{POOL}.ConnectionPool.acquire", f"{POOL}.PoolTimeout", "wbfixture._core.TransportError"]
+    assert best.nodes == [
+        f"{POOL}.ConnectionPool.acquire",
+        f"{POOL}.PoolTimeout",
+        "wbfixture._core.TransportError",
+    ]
     assert [e.relation for e in best.edges] == ["raises", "inherits"]
     # across libraries, walking edges against their direction too
     cross = wb.paths("wbfixture.pool.ProtocolFailure", "h11.LocalProtocolError", 3)
@@ -78,7 +82,18 @@ def test_bad_graph_input_is_a_clear_error(wb):
 
 def test_graph_size_counts_every_relation(wb):
     size = dict(wb.graph_size())
-    for relation in ("member_of", "inherits", "returns", "accepts", "raises", "calls", "reexports", "alias_of", "mentions", "overrides"):
+    for relation in (
+        "member_of",
+        "inherits",
+        "returns",
+        "accepts",
+        "raises",
+        "calls",
+        "reexports",
+        "alias_of",
+        "mentions",
+        "overrides",
+    ):
         assert size[relation] > 0, relation
     assert size["nodes"] > size["stub nodes"] > 0
 
@@ -123,7 +138,10 @@ def test_duckpgq_and_sql_return_the_same_rows(wb):
         pytest.skip("the duckpgq community extension is not installed here (no network)")
     create_property_graph(wb.db)
     sql, pgq = SqlBackend(wb.db), PgqBackend(wb.db)
-    for frontier in ({f"{POOL}.ConnectionPool.acquire"}, {"wbfixture._core.TransportError", "h11._util.ProtocolError"}):
+    for frontier in (
+        {f"{POOL}.ConnectionPool.acquire"},
+        {"wbfixture._core.TransportError", "h11._util.ProtocolError"},
+    ):
         for direction in ("out", "in", "both"):
             for relations in ((), ("raises",), ("inherits", "member_of")):
                 assert sql.hop(frontier, relations, direction) == pgq.hop(frontier, relations, direction)

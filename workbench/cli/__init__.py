@@ -16,6 +16,7 @@ from workbench.errors import WorkbenchError
 from workbench.model import KINDS, RELATIONS, SEARCH_MODES
 
 DEFAULT_EVAL_SET = Path("data") / "eval" / "questions.jsonl"
+DEFAULT_MULTIHOP_SET = Path("data") / "eval" / "multihop.jsonl"
 
 
 def _console(stderr: bool = False) -> Any:
@@ -173,9 +174,14 @@ def show(path: str, as_json: bool, db_path: Path | None) -> None:
 @main.command()
 @click.argument("path")
 @click.option("--hops", default=1, show_default=True, type=click.IntRange(1, 6), help="How far to walk.")
-@click.option("--rel", "relations", multiple=True, type=click.Choice(RELATIONS), help="Only this relation (repeatable).")
 @click.option(
-    "--direction", type=click.Choice(["out", "in", "both"]), default="both", show_default=True,
+    "--rel", "relations", multiple=True, type=click.Choice(RELATIONS), help="Only this relation (repeatable)."
+)
+@click.option(
+    "--direction",
+    type=click.Choice(["out", "in", "both"]),
+    default="both",
+    show_default=True,
     help="Follow edges leaving the node (out), arriving (in) or both.",
 )
 @click.option("--to", "target", help="Print the shortest paths to this node instead.")
@@ -233,9 +239,15 @@ def graph(
 @main.command()
 @click.argument("question")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50))
-@click.option("--hops", default=3, show_default=True, type=click.IntRange(1, 6), help="Most relations walked.")
-@click.option("--explain", is_flag=True, help="Print the plan, each step's results and timing, and every path.")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600), help="Seconds per step.")
+@click.option(
+    "--hops", default=3, show_default=True, type=click.IntRange(1, 6), help="Most relations walked."
+)
+@click.option(
+    "--explain", is_flag=True, help="Print the plan, each step's results and timing, and every path."
+)
+@click.option(
+    "--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600), help="Seconds per step."
+)
 @click.option("--json", "as_json", is_flag=True, help="The plan, steps and answer as JSON.")
 @db_option
 @reports_errors
@@ -247,7 +259,7 @@ def ask(
     The planner classifies the question (lookup, how-to, comparison, relationship, chain),
     runs its sub-queries at once and walks the API graph along the relations it names.
 
-    Example: workbench ask "which exception does httpx raise when a read times out, and what is its base class" --explain
+    Example: workbench ask "what does httpx raise when a read times out, and what is its base class" --explain
     """
     from workbench.cli.render_graph import render_answer
 
@@ -316,6 +328,15 @@ def compact(destination: Path | None, db_path: Path | None) -> None:
 
 @main.command(name="eval")
 @eval_set_option("JSON-lines evaluation set.")
+@click.option(
+    "--multihop-set",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_MULTIHOP_SET,
+    show_default=True,
+    help="Multi-hop questions: search alone against search + graph (skipped if the file is absent).",
+)
+@click.option("--no-multihop", is_flag=True, help="Only the lookup questions.")
+@click.option("--calibrate", is_flag=True, help="Fit confidence calibration and print its reliability.")
 @click.option("--misses", is_flag=True, help="List the questions each mode missed in its top 10.")
 @click.option(
     "--mode",
@@ -328,25 +349,56 @@ def compact(destination: Path | None, db_path: Path | None) -> None:
 @db_option
 @reports_errors
 def eval_command(
-    eval_set: Path, misses: bool, modes: tuple[str, ...], as_json: bool, db_path: Path | None
+    eval_set: Path,
+    multihop_set: Path,
+    no_multihop: bool,
+    calibrate: bool,
+    misses: bool,
+    modes: tuple[str, ...],
+    as_json: bool,
+    db_path: Path | None,
 ) -> None:
-    """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side.
+    """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side, then
+    multi-hop success of hybrid alone against hybrid + graph.
 
-    Example: workbench eval --set data/eval/questions.jsonl --misses
+    Example: workbench eval --set data/eval/questions.jsonl --misses --calibrate
     """
+    from dataclasses import asdict
+
     from workbench.cli.render import render_eval
+    from workbench.cli.render_graph import render_calibration, render_multihop
     from workbench.retrieve.evaluation import load_cases
+    from workbench.retrieve.multihop_eval import calibrate as fit_calibration
+    from workbench.retrieve.multihop_eval import load_multihop_cases
 
     cases = load_cases(eval_set)
+    hop_cases = load_multihop_cases(multihop_set) if multihop_set.exists() and not no_multihop else []
     with _open(db_path) as wb:
         rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"))
+        report = wb.evaluate_multihop(hop_cases) if hop_cases else None
+    fitted = fit_calibration(report.scored) if report and calibrate else {}
     if as_json:
-        from dataclasses import asdict
-
-        payload = {"rows": [asdict(r) for r in rows], "skipped": [c.id for c in skipped]}
+        payload: dict[str, Any] = {"rows": [asdict(r) for r in rows], "skipped": [c.id for c in skipped]}
+        if report:
+            payload["multihop"] = [asdict(r) for r in report.rows]
+            payload["multihop_skipped"] = [c.id for c in report.skipped]
+        if fitted:
+            payload["calibration"] = {
+                k: {
+                    **v,
+                    "in_use_reliability": asdict(v["in_use_reliability"]),
+                    "held_out_reliability": asdict(v["held_out_reliability"]),
+                }
+                for k, v in fitted.items()
+            }
         click.echo(json.dumps(payload, indent=2))
         return
-    render_eval(_console(), rows, skipped, show_misses=misses)
+    console = _console()
+    render_eval(console, rows, skipped, show_misses=misses)
+    if report:
+        render_multihop(console, report, show_misses=misses)
+    if fitted:
+        render_calibration(console, fitted)
 
 
 @main.command()

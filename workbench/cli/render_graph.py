@@ -7,6 +7,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from workbench.model import Answer, GraphEdge, GraphNode, GraphPath, Subgraph
+from workbench.retrieve.multihop_eval import MultiHopReport
 
 
 def _node_label(node: GraphNode | None, path: str) -> Text:
@@ -33,7 +34,11 @@ def render_subgraph(console: Console, graph: Subgraph, max_children: int = 25) -
     for depth in range(1, max(graph.depth.values(), default=0) + 1):
         for edge in graph.edges:
             for here, there in ((edge.src, edge.dst), (edge.dst, edge.src)):
-                if graph.depth.get(here) == depth - 1 and graph.depth.get(there) == depth and there not in placed:
+                if (
+                    graph.depth.get(here) == depth - 1
+                    and graph.depth.get(there) == depth
+                    and there not in placed
+                ):
                     placed.add(there)
                     children.setdefault(here, []).append((edge, there))
     tree = Tree(_node_label(graph.nodes.get(graph.root), graph.root))
@@ -61,13 +66,17 @@ def path_text(path: GraphPath, nodes: dict[str, GraphNode] | None = None) -> Tex
     text = Text()
     for i, step in enumerate(path.nodes):
         node = nodes.get(step)
-        text.append(node.public_path if node else step, style="bold cyan" if i in (0, len(path.nodes) - 1) else "cyan")
+        text.append(
+            node.public_path if node else step, style="bold cyan" if i in (0, len(path.nodes) - 1) else "cyan"
+        )
         if i < len(path.edges):
             text.append(f" {edge_label(path.edges[i], step)} ", style="magenta")
     return text
 
 
-def render_paths(console: Console, src: str, dst: str, paths: list[GraphPath], nodes: dict[str, GraphNode]) -> None:
+def render_paths(
+    console: Console, src: str, dst: str, paths: list[GraphPath], nodes: dict[str, GraphNode]
+) -> None:
     """One line per shortest path."""
     if not paths:
         console.print(f"no path from [bold]{src}[/] to [bold]{dst}[/] within the hop limit")
@@ -79,27 +88,32 @@ def render_paths(console: Console, src: str, dst: str, paths: list[GraphPath], n
 
 def render_answer(console: Console, answer: Answer, explain: bool) -> None:
     """The ranked answer with its evidence paths; with `explain`, the plan and each step."""
-    from rich.table import Table
-
     if explain:
         console.print(f"[bold]plan[/]: {answer.plan.kind} · {len(answer.plan.steps)} step(s)")
-        steps = Table(title_justify="left")
-        for col in ("step", "kind", "query / relations", "status", "ms", "results"):
-            steps.add_column(col, justify="right" if col == "ms" else "left", overflow="fold")
         for r in answer.results:
-            what = r.step.query + (f"  [{' -> '.join(r.step.relations)}]" if r.step.relations else "")
+            line = Text(f"  [{r.step.id}] {r.step.kind}: ", style="bold")
+            line.append(r.step.query)
+            if r.step.relations:
+                line.append(f"  relations: {' -> '.join(r.step.relations)}", style="magenta")
             if r.step.depends:
-                what += f"  (after {', '.join(r.step.depends)})"
-            status = r.status if not r.message else f"{r.status}: {r.message}"
-            found = ", ".join(i.public_path for i in r.items[:3]) + (" ..." if len(r.items) > 3 else "")
-            steps.add_row(r.step.id, r.step.kind, what, status, f"{r.seconds * 1000:.0f}", found)
-        console.print(steps)
+                line.append(f"  after {', '.join(r.step.depends)}", style="dim")
+            status = r.status + (f" ({r.message})" if r.message else "")
+            line.append(
+                f"  · {status} · {r.seconds * 1000:.0f} ms", style="green" if r.status == "ok" else "yellow"
+            )
+            console.print(line)
+            found = ", ".join(i.public_path for i in r.items[:5]) + (" ..." if len(r.items) > 5 else "")
+            if found:
+                console.print(Text(f"      -> {found}", style="dim"))
+        console.print()
     if not answer.items:
         console.print(f"no answer for [bold]{answer.question}[/]")
     for rank, item in enumerate(answer.items, start=1):
         head = Text(f"{rank}. ", style="bold")
         head.append(item.public_path, style="bold cyan")
-        head.append(f"  {item.kind} · {item.library} · confidence {item.confidence:.2f} · via {item.via}", style="dim")
+        head.append(
+            f"  {item.kind} · {item.library} · confidence {item.confidence:.2f} · via {item.via}", style="dim"
+        )
         console.print(head)
         if item.summary:
             console.print(Text(f"   {item.summary}"))
@@ -110,5 +124,65 @@ def render_answer(console: Console, answer: Answer, explain: bool) -> None:
         console.print(Text("\n" + answer.synthesis))
     note = f"{answer.seconds * 1000:.0f} ms"
     if answer.degraded:
-        note += " · degraded: " + ", ".join(f"{r.step.id} {r.status}" for r in answer.results if r.status != "ok")
+        note += " · degraded: " + ", ".join(
+            f"{r.step.id} {r.status}" for r in answer.results if r.status != "ok"
+        )
     console.print(Text(note, style="yellow" if answer.degraded else "dim"))
+
+
+def render_multihop(console: Console, report: MultiHopReport, show_misses: bool) -> None:
+    """Search alone against search + graph on the multi-hop set."""
+    from rich.table import Table
+
+    n = report.rows[0].n if report.rows else 0
+    table = Table(title=f"multi-hop eval ({n} questions)", title_justify="left")
+    for col in ("system", "answer@1", "answer@5", "success@5 (valid path)", "path match", "p50 ms", "p95 ms"):
+        table.add_column(col, justify="left" if col == "system" else "right")
+    for r in report.rows:
+        table.add_row(
+            r.system,
+            f"{r.answer_at_1:.3f}",
+            f"{r.answer_at_5:.3f}",
+            f"{r.success_at_5:.3f}" + (" *" if r.system == "hybrid" else ""),
+            "-" if r.system == "hybrid" else f"{r.path_match:.3f}",
+            f"{r.p50_ms:.0f}",
+            f"{r.p95_ms:.0f}",
+        )
+    console.print(table)
+    console.print(Text("* search alone gives no paths: its success is answer@5", style="dim"))
+    if report.skipped:
+        console.print(f"[yellow]{len(report.skipped)} multi-hop questions skipped: answer not indexed")
+    if show_misses:
+        for r in report.rows:
+            console.print(f"\n[bold]{r.system}[/]: {len(r.misses)} misses in top 5")
+            for question, expected, got in r.misses:
+                console.print(f"  - {question}\n    expected {expected}\n    got      {got}")
+
+
+def render_calibration(console: Console, fitted: dict) -> None:
+    """Fitted parameters and reliability tables (confidence bin against accuracy)."""
+    from rich.table import Table
+
+    for via, info in fitted.items():
+        slope, intercept = info["fitted"]
+        console.print(
+            f"\n[bold]calibration of {via} answers[/] ({info['n']} items, {info['accuracy']:.2f} correct): "
+            f"fitted slope {slope:.2f}, intercept {intercept:.2f} "
+            f"(in use: {info['in_use'][0]:.2f}, {info['in_use'][1]:.2f})"
+        )
+        table = Table(title_justify="left")
+        for col in ("confidence bin", "n (in use)", "conf", "accuracy", "n (held out)", "conf", "accuracy"):
+            table.add_column(col, justify="right")
+        used, held = info["in_use_reliability"], info["held_out_reliability"]
+        for a, b in zip(used.bins, held.bins, strict=True):
+            table.add_row(
+                f"{a[0]:.1f}-{a[1]:.1f}",
+                str(a[2]),
+                f"{a[3]:.2f}",
+                f"{a[4]:.2f}",
+                str(b[2]),
+                f"{b[3]:.2f}",
+                f"{b[4]:.2f}",
+            )
+        console.print(table)
+        console.print(f"ECE: in use {used.ece:.3f} · refitted, 2-fold held out {held.ece:.3f}")

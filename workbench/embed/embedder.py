@@ -12,7 +12,6 @@ import numpy as np
 from workbench.config import EmbeddingSettings
 from workbench.errors import WorkbenchError
 
-
 QUERY_CACHE = 64
 
 

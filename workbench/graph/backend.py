@@ -49,9 +49,13 @@ class SqlBackend:
         keys = sql_strings(frontier)
         parts = []
         if direction in ("out", "both"):
-            parts.append(f"SELECT {_COLUMNS} FROM graph_edges WHERE src IN ({keys}){_relation_filter(relations)}")
+            parts.append(
+                f"SELECT {_COLUMNS} FROM graph_edges WHERE src IN ({keys}){_relation_filter(relations)}"
+            )
         if direction in ("in", "both"):
-            parts.append(f"SELECT {_COLUMNS} FROM graph_edges WHERE dst IN ({keys}){_relation_filter(relations)}")
+            parts.append(
+                f"SELECT {_COLUMNS} FROM graph_edges WHERE dst IN ({keys}){_relation_filter(relations)}"
+            )
         rows = self.db.execute(" UNION ".join(parts)).fetchall()
         return sorted(GraphEdge(*r) for r in rows)
 
@@ -114,5 +118,7 @@ def open_backend(db: Database, prefer: str = "auto") -> HopBackend:
             if prefer == "duckpgq":
                 raise
     elif prefer == "duckpgq":
-        raise StoreError("the duckpgq extension is not loadable here (install it with INSTALL duckpgq FROM community)")
+        raise StoreError(
+            "the duckpgq extension is not loadable here (install it with INSTALL duckpgq FROM community)"
+        )
     return SqlBackend(db)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import re
 import textwrap
 from collections.abc import Iterator
@@ -20,10 +21,14 @@ from workbench.model import Edge
 #: Names in annotations that are plumbing, not API: typing constructs and builtins.
 _TYPING_ROOTS = ("typing.", "typing_extensions.", "collections.abc.", "builtins.", "__future__.", "types.")
 _BUILTIN_EXCEPTIONS = frozenset(
-    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
 )
 _DOTTED = re.compile(r"^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*$")
-_ROLE = re.compile(r":(?:py:)?(?:class|func|meth|exc|attr|mod|obj|data|const):`(?:[^`<]*<)?[~!]?([\w.]+?)(?:\(\))?>?`")
+_ROLE = re.compile(
+    r":(?:py:)?(?:class|func|meth|exc|attr|mod|obj|data|const):`(?:[^`<]*<)?[~!]?([\w.]+?)(?:\(\))?>?`"
+)
 _MKDOCS_REF = re.compile(r"\[([^\]\[]+)\]\[([\w.]*)\]")
 _BACKTICKS = re.compile(r"(?<![`:\w])``?([A-Za-z_][\w.]*?)(?:\(\))?``?(?![`\w])")
 _EXCEPTION_NAME = re.compile(r"[A-Za-z_][\w.]*")
@@ -150,10 +155,8 @@ class RelationReader:
                     base = todo.pop(0)
                     if base not in seen:
                         seen.append(base)
-                        try:
+                        with contextlib.suppress(Exception):
                             todo += list(base.resolved_bases)
-                        except Exception:
-                            pass
                 self._mro[cls.path] = seen
         return self._mro[cls.path]
 

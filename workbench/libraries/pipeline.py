@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.embed.embedder import Embedder
-from workbench.graph import build as graph_build
 from workbench.errors import LibraryLoadError, UnknownLibraryError
+from workbench.graph import build as graph_build
 from workbench.ingest.chunking import chunk_entities
 from workbench.ingest.extract import extract
 from workbench.ingest.loader import load_package

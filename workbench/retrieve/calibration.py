@@ -55,7 +55,11 @@ def reliability(confidences: list[float], correct: list[bool], bins: int = 5) ->
     ece = 0.0
     for i in range(bins):
         low, high = i / bins, (i + 1) / bins
-        chosen = [(c, ok) for c, ok in zip(confidences, correct, strict=True) if low <= c < high or (i == bins - 1 and c == 1.0)]
+        chosen = [
+            (c, ok)
+            for c, ok in zip(confidences, correct, strict=True)
+            if low <= c < high or (i == bins - 1 and c == 1.0)
+        ]
         if not chosen:
             rows.append((low, high, 0, 0.0, 0.0))
             continue

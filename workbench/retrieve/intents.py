@@ -24,13 +24,22 @@ class Hop:
 
 #: "what raises X", "which functions return X": the question names the edge's target.
 #: "what does X raise" (an auxiliary verb after the question word) names its source.
-_ASKED_OF = r"^(?:what|which)(?:\s+(?!does\b|do\b|did\b|can\b|could\b|will\b|would\b|might\b|may\b|is\b|are\b)\w+){0,2}?\s+"
+#: A cue that names what kind of thing is asked for; a hop only if nothing else is.
+ANSWER_KIND = Hop("member_of", "answer-kind")
+_AUXILIARY = r"(?:does|do|did|can|could|will|would|might|may|is|are)\b"
+_ASKED_OF = rf"^(?:what|which)(?:\s+(?!{_AUXILIARY})\w+){{0,2}}?\s+"
 #: (pattern, hop), tried in this order; a later pattern never matches text an earlier one took.
 CUES: tuple[tuple[str, Hop | tuple[Hop, ...]], ...] = (
+    # "which method does X override": the kind of the answer, not a hop (unless alone)
+    (rf"\b(?:which|what)\s+(?:methods?|attributes?|properties|members?)\s+(?={_AUXILIARY})", ANSWER_KIND),
     (r"\bgrand-?(?:parent|base) class(?:es)?\b", (Hop("inherits"), Hop("inherits"))),
     (r"\b(?:subclass(?:es)?|derived classes|child classes)\b(?!\s+of\s+what)", Hop("inherits", "in")),
     (_ASKED_OF + r"(?:inherits?|derives?|extends?)\s+from\b", Hop("inherits", "in")),
-    (r"\b(?:base class(?:es)?|parent class(?:es)?|superclass(?:es)?|inherits?\s+from|derives?\s+from|subclass\s+of)\b", Hop("inherits")),
+    (
+        r"\b(?:base class(?:es)?|parent class(?:es)?|superclass(?:es)?"
+        r"|inherits?\s+from|derives?\s+from|subclass\s+of)\b",
+        Hop("inherits"),
+    ),
     (r"\b(?:overrides?|overridden|reimplements?)\b", Hop("overrides")),
     (_ASKED_OF + r"(?:raises?|throws?)\b", Hop("raises", "in")),
     (r"(?<!from )\b(?:exceptions?|errors?|raises?|raised|raising|throws?|thrown)\b", Hop("raises")),
@@ -69,6 +78,10 @@ def relation_chain(question: str, max_hops: int = 3) -> list[Hop]:
             (outer if _OUTER.match(text, end) else inner).append((start, hops))
     ordered = [h for _, h in sorted(inner, key=lambda f: f[0])]
     ordered += [h for _, h in sorted(outer, key=lambda f: -f[0])]
+    if any(hops != (ANSWER_KIND,) for hops in ordered):
+        ordered = [hops for hops in ordered if hops != (ANSWER_KIND,)]
+    else:
+        ordered = [(Hop("member_of", "in"),) for _ in ordered]
     chain: list[Hop] = []
     for hops in ordered:
         if not chain or chain[-1] != hops[0]:  # "the error raised": one hop, said twice

@@ -37,6 +37,8 @@ class HopSettings:
     #: stubs (types no indexed library defines) have no text to compare
     stub_relevance: float = 0.35
     paths_per_answer: int = 3
+    #: nodes reached by a hop that are compared to the question (the best by prior score)
+    relevance_pool: int = 150
     #: confidence = sigmoid(slope * score + intercept); see `calibration.WALK`
     calibration: tuple[float, float] = calibration.WALK
 
@@ -59,12 +61,17 @@ class WalkResult:
 
 
 def relevance(db: Database, vector: str, paths: set[str]) -> dict[str, float]:
-    """Cosine similarity of each entity's closest chunk to the question (absent: no chunk)."""
+    """Cosine similarity of each entity's closest chunk to the question (absent: no chunk).
+
+    A join on the unnested list, not `IN (...)`: chunks has no index on entity_path, and
+    DuckDB filters the IN list row by row (210 ms for 150 paths against 17 ms).
+    """
     if not paths:
         return {}
     rows = db.execute(
-        f"SELECT entity_path, max(array_inner_product(embedding, ?::FLOAT[{db.dimension}])) "
-        f"FROM chunks WHERE entity_path IN ({sql_strings(paths)}) GROUP BY 1",
+        f"SELECT c.entity_path, max(array_inner_product(c.embedding, ?::FLOAT[{db.dimension}])) "
+        f"FROM (SELECT unnest([{sql_strings(paths)}]) AS path) wanted "
+        "JOIN chunks c ON c.entity_path = wanted.path GROUP BY 1",
         [vector],
     ).fetchall()
     return {path: max(0.0, float(sim)) for path, sim in rows}
@@ -73,19 +80,32 @@ def relevance(db: Database, vector: str, paths: set[str]) -> dict[str, float]:
 def _walk(
     graph: Graph, beams: list[_Beam], hop: Hop, db: Database, vector: str, settings: HopSettings
 ) -> list[_Beam]:
-    """One hop from every beam, plus each beam unmoved at the skip cost; best `beam` kept."""
+    """One hop from every beam, plus each beam unmoved at the skip cost; best `beam` kept.
+
+    Reached nodes are first ranked without their text (a hub such as a module has
+    thousands of members); only the best `relevance_pool` are compared to the question.
+    """
     by_node: dict[str, list[_Beam]] = {}
     for beam in beams:
         by_node.setdefault(beam.node, []).append(beam)
     edges = graph.backend.hop(set(by_node), (hop.relation,), hop.direction)
-    reached = {e.dst if hop.direction == "out" else e.src for e in edges}
-    known = graph.nodes(reached)
-    close = relevance(db, vector, reached)
+    prior: dict[str, float] = {}
+    for edge in edges:
+        here, there = (edge.src, edge.dst) if hop.direction == "out" else (edge.dst, edge.src)
+        best = max(b.score for b in by_node.get(here, ())) * edge.weight
+        prior[there] = max(prior.get(there, 0.0), best)
+    pool = set(sorted(prior, key=lambda n: (-prior[n], n))[: settings.relevance_pool])
+    known = graph.nodes(pool)
+    close = relevance(db, vector, {n for n in pool if not known[n].is_stub})
     moved: list[_Beam] = []
     for edge in edges:
         here, there = (edge.src, edge.dst) if hop.direction == "out" else (edge.dst, edge.src)
+        if there not in pool:
+            continue
         sim = close.get(there, settings.stub_relevance if known[there].is_stub else 0.0)
-        factor = edge.weight * settings.decay * (settings.relevance_floor + (1 - settings.relevance_floor) * sim)
+        factor = (
+            edge.weight * settings.decay * (settings.relevance_floor + (1 - settings.relevance_floor) * sim)
+        )
         for beam in by_node.get(here, []):
             if there in beam.path.nodes:
                 continue
@@ -123,9 +143,7 @@ def multi_hop(
     if not seeds:
         return result
     top = seeds[0].score or 1.0
-    beams = [
-        _Beam(h.definition_path, h.score / top, GraphPath([h.definition_path], [])) for h in seeds
-    ]
+    beams = [_Beam(h.definition_path, h.score / top, GraphPath([h.definition_path], [])) for h in seeds]
     vector = vector_literal(embedder.embed_query(question))
     for hop in result.chain:
         beams = _walk(graph, beams, hop, db, vector, settings)
@@ -133,7 +151,9 @@ def multi_hop(
     return result
 
 
-def _answers(db: Database, graph: Graph, beams: list[_Beam], k: int, settings: HopSettings) -> list[AnswerItem]:
+def _answers(
+    db: Database, graph: Graph, beams: list[_Beam], k: int, settings: HopSettings
+) -> list[AnswerItem]:
     """One answer per node reached: its best score and its best few paths."""
     best: dict[str, list[_Beam]] = {}
     for beam in beams:
@@ -164,6 +184,8 @@ def _answers(db: Database, graph: Graph, beams: list[_Beam], k: int, settings: H
 
 def path_is_valid(graph: Graph, path: GraphPath) -> bool:
     """Whether every edge of a path is in the graph and joins consecutive nodes."""
+    if len(path.nodes) != len(path.edges) + 1:
+        return False
     for i, edge in enumerate(path.edges):
         ends = {path.nodes[i], path.nodes[i + 1]}
         if {edge.src, edge.dst} != ends:

@@ -29,7 +29,9 @@ _COMPARISON = (
     re.compile(r"\bshould\s+i\s+use\s+(?P<a>.+?)\s+or\s+(?P<b>.+?)[?.!]*$"),
 )
 _THEN = re.compile(r"\s*(?:,?\s+and\s+then|,?\s+then|;\s*then)\s+")
-_HOW_TO = re.compile(r"^\s*(?:how\s+(?:do|can|should|would|to)\b|how\s+i\b|what'?s?\s+the\s+best\s+way)", re.I)
+_HOW_TO = re.compile(
+    r"^\s*(?:how\s+(?:do|can|should|would|to)\b|how\s+i\b|what'?s?\s+the\s+best\s+way)", re.I
+)
 
 
 class Services(Protocol):
@@ -103,7 +105,9 @@ def _search_items(hits: list[Hit], calibrate) -> list[AnswerItem]:
 class Planner:
     """Runs plans against `Services`; `calibrate(score)` gives a search hit's confidence."""
 
-    def __init__(self, services: Services, calibrate, *, k: int = 10, timeout: float = STEP_TIMEOUT_S) -> None:
+    def __init__(
+        self, services: Services, calibrate, *, k: int = 10, timeout: float = STEP_TIMEOUT_S
+    ) -> None:
         self.services = services
         self.calibrate = calibrate
         self.k = k
@@ -158,11 +162,17 @@ class Planner:
                         done[step.id] = StepResult(step, status, time.perf_counter() - t0, items)
                     except FutureTimeout:
                         done[step.id] = StepResult(
-                            step, "timeout", time.perf_counter() - t0, message=f"no answer in {self.timeout:.0f}s"
+                            step,
+                            "timeout",
+                            time.perf_counter() - t0,
+                            message=f"no answer in {self.timeout:.0f}s",
                         )
                     except Exception as error:  # a failing step degrades the answer, never fails it
                         done[step.id] = StepResult(
-                            step, "failed", time.perf_counter() - t0, message=f"{type(error).__name__}: {error}"
+                            step,
+                            "failed",
+                            time.perf_counter() - t0,
+                            message=f"{type(error).__name__}: {error}",
                         )
                 pending = [s for s in pending if s.id not in done]
         finally:  # a timed-out step keeps its thread until it ends; the answer does not wait
@@ -177,7 +187,9 @@ def merge(the_plan: Plan, results: list[StepResult], k: int) -> list[AnswerItem]
     """One ranked list: walk answers first (search fills up), comparisons and chains
     interleaved side by side, each entity once."""
     by_id = {r.step.id: r.items for r in results}
-    if the_plan.kind in {"comparison"} or all(s.kind == "search" for s in the_plan.steps) and len(the_plan.steps) > 1:
+    if the_plan.kind in {"comparison"} or (
+        all(s.kind == "search" for s in the_plan.steps) and len(the_plan.steps) > 1
+    ):
         lists = [by_id.get(s.id, []) for s in the_plan.steps if s.kind == "search"]
         linked = by_id.get("link", [])
         ordered: list[AnswerItem] = []

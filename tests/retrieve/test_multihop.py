@@ -1,0 +1,52 @@
+"""Multi-hop retrieval on the small index: walks, paths as evidence, skipping a hop."""
+
+from __future__ import annotations
+
+from workbench.model import GraphEdge, GraphPath
+from workbench.retrieve.multihop import path_is_valid
+
+POOL = "wbfixture.pool"
+
+
+def test_two_hop_question_reaches_the_answer_with_its_path(wb):
+    result = wb.multi_hop(
+        "which exception can acquiring a pooled connection raise, and what is its base class", 5
+    )
+    assert [h.relation for h in result.chain] == ["raises", "inherits"]
+    top = result.items[0]
+    assert top.path == "wbfixture._core.TransportError"
+    assert top.paths[0].nodes == [
+        f"{POOL}.ConnectionPool.acquire",
+        f"{POOL}.PoolTimeout",
+        "wbfixture._core.TransportError",
+    ]
+    assert path_is_valid(wb.graph, top.paths[0])
+    assert 0 < top.confidence < 1
+
+
+def test_member_hop_ranks_members_by_the_question(wb):
+    result = wb.multi_hop(
+        "what does ConnectionPool.acquire return, and which method runs the TLS handshake", 3
+    )
+    assert result.items[0].path == f"{POOL}.SecureConnection.handshake"
+    assert [e.relation for e in result.items[0].paths[0].edges] == ["returns", "member_of"]
+
+
+def test_cross_library_hop(wb):
+    result = wb.multi_hop("what is the base class of the error raised by ConnectionPool.parse_reply", 5)
+    assert "h11._util.RemoteProtocolError" in [i.path for i in result.items]
+
+
+def test_question_without_relations_is_plain_search(wb):
+    result = wb.multi_hop("wrap a paragraph of prose to a width", 3)
+    assert result.chain == []
+    assert result.items[0].path == "wbfixture.styles.sphinx_style"
+    assert result.items[0].via == "search" and result.items[0].paths[0].edges == []
+
+
+def test_invented_paths_are_not_valid(wb):
+    real = wb.neighbors("wbfixture.ConnectionPool.acquire", ["raises"], "out")[0]
+    assert path_is_valid(wb.graph, GraphPath([real.src, real.dst], [real]))
+    fake = GraphEdge(real.src, "wbfixture._core.Client", "raises", "docstring", 0.9)
+    assert not path_is_valid(wb.graph, GraphPath([real.src, fake.dst], [fake]))
+    assert not path_is_valid(wb.graph, GraphPath([real.dst, real.src], [real, real]))
