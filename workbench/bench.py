@@ -52,20 +52,43 @@ def hnsw_recall(wb: Workbench, questions: list[str], k: int = 10) -> dict[str, f
     }
 
 
-def run_bench(wb: Workbench, questions: list[str], repeat: int = 3) -> dict[str, Any]:
+def time_multihop(wb: Workbench, questions: list[str], repeat: int) -> dict[str, dict[str, float]]:
+    """Milliseconds per multi-hop walk and per planned answer (`ask`), after a warm-up."""
+    out = {}
+    for name, run in (("multi-hop", lambda q: wb.multi_hop(q, 5)), ("ask (planner)", lambda q: wb.ask(q, 5))):
+        for q in questions[:3]:
+            run(q)
+        times = []
+        for _ in range(repeat):
+            for q in questions:
+                start = time.perf_counter()
+                run(q)
+                times.append((time.perf_counter() - start) * 1000)
+        out[name] = _stats(times)
+    return out
+
+
+def _stats(times: list[float]) -> dict[str, float]:
+    return {
+        "p50": percentile(times, 50),
+        "p95": percentile(times, 95),
+        "p99": percentile(times, 99),
+        "mean": statistics.fmean(times),
+    }
+
+
+def run_bench(
+    wb: Workbench, questions: list[str], repeat: int = 3, multihop_questions: list[str] | None = None
+) -> dict[str, Any]:
     """Measure the open workbench; returns plain data for a table or JSON."""
     start = time.perf_counter()
     wb.embedder.embed_query("warm up")
     model_load = time.perf_counter() - start
     latency = {}
     for mode in ("bm25", "vector", "hybrid"):
-        times = time_queries(wb, questions, mode, repeat)
-        latency[mode] = {
-            "p50": percentile(times, 50),
-            "p95": percentile(times, 95),
-            "p99": percentile(times, 99),
-            "mean": statistics.fmean(times),
-        }
+        latency[mode] = _stats(time_queries(wb, questions, mode, repeat))
+    if multihop_questions:
+        latency.update(time_multihop(wb, multihop_questions, repeat))
     vector_index = hnsw_recall(wb, questions)
     sizes = {lib: (ents, chunks, size) for lib, ents, chunks, size in wb.library_sizes()}
     rows = []
@@ -103,4 +126,6 @@ def run_bench(wb: Workbench, questions: list[str], repeat: int = 3) -> dict[str,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "model_load_s": model_load,
         "indexes": ", ".join(k for k, v in status.items() if v),
+        "graph": wb.graph_size(),
+        "multihop_queries": len(multihop_questions or []) * repeat,
     }

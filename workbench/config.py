@@ -86,8 +86,25 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class SynthesisSettings:
+    """Optional answer synthesis by an OpenAI-compatible chat endpoint; off unless
+    WORKBENCH_LLM_URL is set (e.g. http://127.0.0.1:8080/v1 for a local llama.cpp server)."""
+
+    url: str = field(default_factory=lambda: os.environ.get("WORKBENCH_LLM_URL", ""))
+    model: str = field(default_factory=lambda: os.environ.get("WORKBENCH_LLM_MODEL", "default"))
+    api_key: str = field(default_factory=lambda: os.environ.get("WORKBENCH_LLM_API_KEY", ""))
+    timeout_s: float = 30.0
+    max_items: int = 5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings in one object, passed down explicitly."""
 
     embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    synthesis: SynthesisSettings = field(default_factory=SynthesisSettings)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
 from workbench.embed.embedder import Embedder
-from workbench.errors import EntityNotFoundError, QueryError, StoreError
+from workbench.errors import EntityNotFoundError, QueryError, StoreError, WorkbenchError
 from workbench.graph import build as graph_build
 from workbench.graph.walk import Graph
 from workbench.libraries import pipeline
@@ -25,7 +25,7 @@ from workbench.model import (
     MultiHopCase,
     Subgraph,
 )
-from workbench.retrieve import calibration, multihop, multihop_eval, planner
+from workbench.retrieve import calibration, multihop, multihop_eval, planner, synthesis
 from workbench.retrieve import search as search_module
 from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop
@@ -248,10 +248,18 @@ class Workbench:
         return self.multi_hop(question, k, max(len(hops), 1), hops)
 
     def ask(
-        self, question: str, k: int = 5, max_hops: int = 3, timeout: float = planner.STEP_TIMEOUT_S
+        self,
+        question: str,
+        k: int = 5,
+        max_hops: int = 3,
+        timeout: float = planner.STEP_TIMEOUT_S,
+        *,
+        synthesize: bool = False,
     ) -> Answer:
         """Plan a question, run its sub-queries concurrently and merge them, with paths.
-        See `workbench.retrieve.planner`."""
+        See `workbench.retrieve.planner`. With `synthesize` and an LLM endpoint configured
+        (WORKBENCH_LLM_URL), a prose answer is added; its failure degrades the answer only.
+        """
         search_module.validate(question, k)
         _ = self.graph  # a missing graph is a clear error before any step runs
         self.embedder.load()  # seconds, once: not to be counted against a step's timeout
@@ -259,7 +267,14 @@ class Workbench:
         runner = planner.Planner(
             self, lambda score: calibration.probability(score, calibration.SEARCH), k=k, timeout=timeout
         )
-        return runner.run(the_plan)
+        answer = runner.run(the_plan)
+        if synthesize and self.settings.synthesis.enabled and answer.items:
+            try:
+                answer.synthesis = synthesis.synthesize(answer, self.settings.synthesis)
+            except WorkbenchError as error:
+                answer.degraded = True
+                answer.synthesis_error = str(error)
+        return answer
 
     def graph_size(self) -> list[tuple[str, int]]:
         """(relation, edge count) of the graph, then ("nodes", n) and ("stub nodes", n)."""

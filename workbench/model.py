@@ -377,6 +377,7 @@ class Answer:
     degraded: bool
     seconds: float
     synthesis: str = ""
+    synthesis_error: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -400,4 +401,5 @@ class Answer:
             ],
             "answer": [i.to_json() for i in self.items],
             "synthesis": self.synthesis,
+            "synthesis_error": self.synthesis_error,
         }

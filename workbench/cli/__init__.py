@@ -248,11 +248,21 @@ def graph(
 @click.option(
     "--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600), help="Seconds per step."
 )
+@click.option(
+    "--synthesize", is_flag=True, help="Add a prose answer from the chat endpoint in $WORKBENCH_LLM_URL."
+)
 @click.option("--json", "as_json", is_flag=True, help="The plan, steps and answer as JSON.")
 @db_option
 @reports_errors
 def ask(
-    question: str, k: int, hops: int, explain: bool, timeout: float, as_json: bool, db_path: Path | None
+    question: str,
+    k: int,
+    hops: int,
+    explain: bool,
+    timeout: float,
+    synthesize: bool,
+    as_json: bool,
+    db_path: Path | None,
 ) -> None:
     """Answer a question that may need several lookups, with the paths that support it.
 
@@ -264,7 +274,9 @@ def ask(
     from workbench.cli.render_graph import render_answer
 
     with _open(db_path) as wb:
-        answer = wb.ask(question, k, hops, timeout)
+        if synthesize and not wb.settings.synthesis.enabled:
+            raise click.UsageError("--synthesize needs WORKBENCH_LLM_URL (an OpenAI-compatible endpoint)")
+        answer = wb.ask(question, k, hops, timeout, synthesize=synthesize)
     if as_json:
         click.echo(json.dumps(answer.to_json(), indent=2))
         return
@@ -410,20 +422,30 @@ def eval_command(
     type=click.IntRange(1, 50),
     help="Runs of the whole question set per mode.",
 )
+@click.option(
+    "--multihop-set",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_MULTIHOP_SET,
+    show_default=True,
+    help="Multi-hop questions to time (skipped if the file is absent).",
+)
 @db_option
 @reports_errors
-def bench(eval_set: Path, repeat: int, db_path: Path | None) -> None:
-    """Warm query latency p50/p95/p99, ingest throughput, size per library, peak memory.
+def bench(eval_set: Path, repeat: int, multihop_set: Path, db_path: Path | None) -> None:
+    """Warm query latency p50/p95/p99 (search modes, multi-hop, planner), ingest
+    throughput, size per library, graph size, peak memory.
 
     Example: workbench bench --repeat 5
     """
     from workbench.bench import run_bench
     from workbench.cli.render import render_bench
     from workbench.retrieve.evaluation import load_cases
+    from workbench.retrieve.multihop_eval import load_multihop_cases
 
     questions = [c.question for c in load_cases(eval_set)]
+    hop_questions = [c.question for c in load_multihop_cases(multihop_set)] if multihop_set.exists() else []
     with _open(db_path) as wb:
-        result = run_bench(wb, questions, repeat=repeat)
+        result = run_bench(wb, questions, repeat=repeat, multihop_questions=hop_questions)
     render_bench(_console(), result)
 
 

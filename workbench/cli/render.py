@@ -121,7 +121,10 @@ def render_eval(console: Console, rows: list[EvalRow], skipped: list[EvalCase], 
 
 def render_bench(console: Console, result: dict[str, Any]) -> None:
     """Latency, throughput, sizes and memory tables."""
-    lat = Table(title=f"warm query latency, in-process ({result['queries']} queries per mode)")
+    title = f"warm query latency, in-process ({result['queries']} queries per search mode"
+    if result.get("multihop_queries"):
+        title += f", {result['multihop_queries']} multi-hop questions"
+    lat = Table(title=title + ")")
     for col in ("mode", "p50 ms", "p95 ms", "p99 ms", "mean ms"):
         lat.add_column(col, justify="right" if col != "mode" else "left")
     for mode, stats in result["latency"].items():
@@ -157,6 +160,13 @@ def render_bench(console: Console, result: dict[str, Any]) -> None:
         style="bold",
     )
     console.print(ing)
+    if result.get("graph"):
+        graph = Table(title="API graph")
+        graph.add_column("relation / nodes")
+        graph.add_column("count", justify="right")
+        for name, count in result["graph"]:
+            graph.add_row(name, f"{count:,}")
+        console.print(graph)
     console.print(
         f"file: {result['file_mb']:.1f} MB · peak memory (RSS): {result['peak_rss_mb']:.0f} MB · "
         f"model load: {result['model_load_s']:.1f}s · indexes: {result['indexes']}"

@@ -122,6 +122,8 @@ def render_answer(console: Console, answer: Answer, explain: bool) -> None:
                 console.print(Text("   path: ").append_text(path_text(path)))
     if answer.synthesis:
         console.print(Text("\n" + answer.synthesis))
+    if answer.synthesis_error:
+        console.print(Text(answer.synthesis_error, style="yellow"))
     note = f"{answer.seconds * 1000:.0f} ms"
     if answer.degraded:
         note += " · degraded: " + ", ".join(
