@@ -27,6 +27,7 @@ from workbench.model import (
 )
 from workbench.retrieve import calibration, multihop, multihop_eval, planner, synthesis
 from workbench.retrieve import search as search_module
+from workbench.retrieve.cache import SingleFlightCache
 from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop
 from workbench.retrieve.multihop import WalkResult
@@ -61,6 +62,7 @@ class Workbench:
         self._library_names: set[str] | None = None
         self._bm25_ready: bool | None = None
         self._graph: Graph | None = None
+        self._searches: SingleFlightCache[list[Hit]] = SingleFlightCache()
         if read_only:
             _ = self.db  # fail early on a missing, foreign or corrupt file
 
@@ -106,6 +108,7 @@ class Workbench:
         self._library_names = None
         self._bm25_ready = None
         self._graph = None
+        self._searches.clear()
         return reports
 
     # -- queries ---------------------------------------------------------------------
@@ -129,8 +132,13 @@ class Workbench:
         request = search_module.validate(
             query, k, mode, libraries, kinds, known_libraries=self.library_names()
         )
-        return search_module.search(
-            self.db, self.embedder, request, self.settings.search, bm25_ready=self._bm25()
+        return list(
+            self._searches.get(
+                request,
+                lambda: search_module.search(
+                    self.db, self.embedder, request, self.settings.search, bm25_ready=self._bm25()
+                ),
+            )
         )
 
     def _bm25(self) -> bool:
@@ -239,8 +247,7 @@ class Workbench:
             k=k,
             max_hops=max_hops,
             chain=hops,
-            search_settings=self.settings.search,
-            bm25_ready=self._bm25(),
+            seeds=self.search(question, max(multihop.SEEDS, k)),
         )
 
     def walk(self, question: str, hops: list[Hop], k: int) -> WalkResult:

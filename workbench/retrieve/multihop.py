@@ -23,12 +23,14 @@ from workbench.retrieve.intents import Hop, relation_chain
 from workbench.store import queries
 from workbench.store.database import Database
 
+SEEDS = 20
+
 
 @dataclass(frozen=True)
 class HopSettings:
     """Knobs of the walk (tuned on the multi-hop eval set)."""
 
-    seeds: int = 20
+    seeds: int = SEEDS
     beam: int = 200
     decay: float = 0.85
     skip: float = 0.35
@@ -37,6 +39,8 @@ class HopSettings:
     #: stubs (types no indexed library defines) have no text to compare
     stub_relevance: float = 0.35
     paths_per_answer: int = 3
+    #: a reached node is compared to clause_weight * its clause + the rest * the question
+    clause_weight: float = 0.5
     #: nodes reached by a hop that are compared to the question (the best by prior score)
     relevance_pool: int = 150
     #: confidence = sigmoid(slope * score + intercept); see `calibration.WALK`
@@ -126,27 +130,34 @@ def multi_hop(
     max_hops: int = 3,
     chain: list[Hop] | None = None,
     settings: HopSettings | None = None,
+    seeds: list[Hit] | None = None,
     search_settings: SearchSettings | None = None,
     bm25_ready: bool = True,
-    libraries: tuple[str, ...] = (),
 ) -> WalkResult:
     """Answer a question that needs several lookups; see the module docstring.
 
-    With no relation cue in the question (and no `chain`), this is hybrid search with
-    paths of length zero.
+    `seeds` are the hybrid hits of the question if the caller has them (at least
+    `settings.seeds`); they are searched here otherwise. With no relation cue in the
+    question (and no `chain`), this is hybrid search with paths of length zero.
     """
     settings = settings or HopSettings()
     hops = chain if chain is not None else relation_chain(question, max_hops)
-    request = search_module.validate(question, max(settings.seeds, k), libraries=libraries)
-    seeds = search_module.search(db, embedder, request, search_settings, bm25_ready=bm25_ready)
+    if seeds is None:
+        request = search_module.validate(question, max(settings.seeds, k))
+        seeds = search_module.search(db, embedder, request, search_settings, bm25_ready=bm25_ready)
+    seeds = seeds[: settings.seeds]
     result = WalkResult(hops[:max_hops], seeds)
     if not seeds:
         return result
     top = seeds[0].score or 1.0
     beams = [_Beam(h.definition_path, h.score / top, GraphPath([h.definition_path], [])) for h in seeds]
-    vector = vector_literal(embedder.embed_query(question))
+    whole = embedder.embed_query(question)
     for hop in result.chain:
-        beams = _walk(graph, beams, hop, db, vector, settings)
+        # the nodes a hop reaches are compared to the clause that asked for it and to the
+        # whole question (inner products are linear: one mixed vector does both)
+        clause = embedder.embed_query(hop.text) if hop.text else whole
+        mixed = settings.clause_weight * clause + (1 - settings.clause_weight) * whole
+        beams = _walk(graph, beams, hop, db, vector_literal(mixed), settings)
     result.items = _answers(db, graph, beams, k, settings)
     return result
 

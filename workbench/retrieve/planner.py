@@ -17,7 +17,7 @@ from typing import Protocol
 
 from workbench.model import Answer, AnswerItem, GraphPath, Hit, Plan, PlanStep, StepResult
 from workbench.retrieve.intents import Hop, relation_chain
-from workbench.retrieve.multihop import WalkResult
+from workbench.retrieve.multihop import SEEDS, WalkResult
 
 STEP_TIMEOUT_S = 10.0
 MAX_WORKERS = 4
@@ -115,9 +115,13 @@ class Planner:
 
     def _run_step(self, step: PlanStep, done: dict[str, StepResult]) -> list[AnswerItem]:
         if step.kind == "search":
-            return _search_items(self.services.search(step.query, self.k), self.calibrate)
+            # the walk's seeds are the same search: asking for as many shares one run
+            hits = self.services.search(step.query, max(self.k, SEEDS))[: self.k]
+            return _search_items(hits, self.calibrate)
         if step.kind == "walk":
-            return self.services.walk(step.query, _hops(step.relations), self.k).items
+            asked = relation_chain(step.query, max(len(step.relations), 1))
+            hops = asked if _relations(asked) == step.relations else _hops(step.relations)
+            return self.services.walk(step.query, hops, self.k).items
         if step.kind == "paths":
             ends = [done[d].items[0] for d in step.depends if d in done and done[d].items]
             if len(ends) < 2:
