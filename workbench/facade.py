@@ -175,11 +175,12 @@ class Workbench:
         return queries.library_sizes(self.db)
 
     def index_status(self) -> dict[str, bool]:
-        """Whether the HNSW and BM25 indexes exist and the BM25 one is current."""
+        """Whether the HNSW and BM25 indexes exist, the BM25 one is current and the graph built."""
         return {
             "hnsw": writer.has_hnsw_index(self.db),
             "bm25": writer.fts_exists(self.db),
             "bm25_current": not writer.fts_is_stale(self.db),
+            "graph": not graph_build.is_stale(self.db),
         }
 
     def schema_version(self) -> int:
