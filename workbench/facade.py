@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
@@ -29,11 +30,13 @@ from workbench.retrieve import calibration, multihop, multihop_eval, planner, sy
 from workbench.retrieve import search as search_module
 from workbench.retrieve.cache import SingleFlightCache
 from workbench.retrieve.evaluation import score_mode
-from workbench.retrieve.intents import Hop
+from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
 from workbench.store import queries, writer
 from workbench.store.database import Database
+
+VECTORS_AFTER_WALKS = 3
 
 
 class Workbench:
@@ -63,6 +66,9 @@ class Workbench:
         self._bm25_ready: bool | None = None
         self._graph: Graph | None = None
         self._searches: SingleFlightCache[list[Hit]] = SingleFlightCache()
+        self._vectors: multihop.ChunkVectors | None = None
+        self._vectors_lock = threading.Lock()
+        self._walks = 0
         if read_only:
             _ = self.db  # fail early on a missing, foreign or corrupt file
 
@@ -109,6 +115,7 @@ class Workbench:
         self._bm25_ready = None
         self._graph = None
         self._searches.clear()
+        self._vectors = None
         return reports
 
     # -- queries ---------------------------------------------------------------------
@@ -240,6 +247,10 @@ class Workbench:
         """Seeds from hybrid search, walked along the relations the question asks for (or
         `hops`). See `workbench.retrieve.multihop.multi_hop`."""
         search_module.validate(question, k)
+        if hops is None:
+            hops = relation_chain(question, max_hops)
+        # the question and the clauses of its hops in one batch through the model
+        self.embedder.embed_queries([question, *(hop.text for hop in hops if hop.text)])
         return multihop.multi_hop(
             self.db,
             self.embedder,
@@ -249,7 +260,17 @@ class Workbench:
             max_hops=max_hops,
             chain=hops,
             seeds=self.search(question, max(multihop.SEEDS, k)),
+            vectors=self._chunk_vectors(),
         )
+
+    def _chunk_vectors(self) -> multihop.ChunkVectors | None:
+        """From the third walk on, chunk embeddings are kept in memory (a one-off question
+        does not pay their 1.2 s load; a session, an eval or a server does, once)."""
+        with self._vectors_lock:
+            self._walks += 1
+            if self._vectors is None and self._walks >= VECTORS_AFTER_WALKS:
+                self._vectors = multihop.ChunkVectors(self.db)
+            return self._vectors
 
     def walk(self, question: str, hops: list[Hop], k: int) -> WalkResult:
         """A planner step: `multi_hop` along given hops."""
@@ -272,8 +293,14 @@ class Workbench:
         _ = self.graph  # a missing graph is a clear error before any step runs
         self.embedder.load()  # seconds, once: not to be counted against a step's timeout
         the_plan = planner.plan(question, max_hops)
+        # every text a step will embed, in one batch through the model before the steps run
+        clauses = [hop.text for hop in relation_chain(question, max_hops) if hop.text]
+        self.embedder.embed_queries([*(step.query for step in the_plan.steps), *clauses])
         runner = planner.Planner(
-            self, lambda score: calibration.probability(score, calibration.SEARCH), k=k, timeout=timeout
+            self,
+            lambda score, relative: calibration.probability(score, relative, calibration.SEARCH),
+            k=k,
+            timeout=timeout,
         )
         answer = runner.run(the_plan)
         if synthesize and self.settings.synthesis.enabled and answer.items:

@@ -55,7 +55,15 @@ def test_bad_eval_set_is_a_clear_error(built_db: Path, tmp_path: Path):
 def test_bench_prints_latency_throughput_and_hnsw_recall(built_db: Path, eval_set: Path):
     hop_set = Path(__file__).parent.parent / "data" / "multihop_small.jsonl"
     result = run_cli(
-        "bench", "--set", str(eval_set), "--multihop-set", str(hop_set), "--repeat", "1", "--db", str(built_db)
+        "bench",
+        "--set",
+        str(eval_set),
+        "--multihop-set",
+        str(hop_set),
+        "--repeat",
+        "1",
+        "--db",
+        str(built_db),
     )
     assert result.exit_code == 0, result.output
     for needle in ("p95 ms", "hybrid", "HNSW recall@10", "entities/s", "h11", "peak memory"):

@@ -97,12 +97,12 @@ class _Failing:
 
 def test_a_failing_step_degrades_the_answer_but_does_not_fail_it(wb):
     plan = planner.plan("what raises PoolTimeout")
-    answer = planner.Planner(_Failing(wb, "walk"), lambda s: 0.5, k=3).run(plan)
+    answer = planner.Planner(_Failing(wb, "walk"), lambda s, r: 0.5, k=3).run(plan)
     assert answer.degraded
     status = {r.step.id: (r.status, r.message) for r in answer.results}
     assert status["walk"] == ("failed", "RuntimeError: graph unavailable")
     assert status["search"][0] == "ok" and answer.items  # search still answers
-    answer = planner.Planner(_Failing(wb, "search"), lambda s: 0.5, k=3).run(plan)
+    answer = planner.Planner(_Failing(wb, "search"), lambda s, r: 0.5, k=3).run(plan)
     assert answer.degraded and answer.items[0].path == f"{POOL}.ConnectionPool.acquire"
 
 
@@ -110,7 +110,7 @@ def test_a_slow_step_times_out_and_the_answer_does_not_wait(wb):
     wb.embedder.load()
     plan = planner.plan("what raises PoolTimeout")
     started = time.perf_counter()
-    answer = planner.Planner(_Failing(wb, "search", hang=3.0), lambda s: 0.5, k=3, timeout=0.8).run(plan)
+    answer = planner.Planner(_Failing(wb, "search", hang=3.0), lambda s, r: 0.5, k=3, timeout=0.8).run(plan)
     assert time.perf_counter() - started < 2.5
     status = {r.step.id: r.status for r in answer.results}
     assert status == {"walk": "ok", "search": "timeout"}
@@ -120,7 +120,7 @@ def test_a_slow_step_times_out_and_the_answer_does_not_wait(wb):
 def test_empty_steps_are_flagged(wb):
     plan = planner.plan("ConnectionPool vs ReadTimeoutError")
     plan.steps[1].query = "zzqx"  # matches nothing by words; vectors still return neighbours
-    answer = planner.Planner(wb, lambda s: 0.5, k=3).run(plan)
+    answer = planner.Planner(wb, lambda s, r: 0.5, k=3).run(plan)
     assert [r.step.id for r in answer.results] == ["a", "b", "link"]
 
 

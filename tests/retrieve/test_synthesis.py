@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -14,7 +15,7 @@ from workbench.config import Settings, SynthesisSettings
 
 class _ChatServer(BaseHTTPRequestHandler):
     mode = "ok"
-    seen: list[dict] = []
+    seen: ClassVar[list[dict]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -23,9 +24,17 @@ class _ChatServer(BaseHTTPRequestHandler):
             self.send_response(500)
             self.end_headers()
             return
-        reply = b"not json" if self.mode == "garbage" else json.dumps(
-            {"choices": [{"message": {"role": "assistant", "content": "ConnectionPool.acquire raises it."}}]}
-        ).encode()
+        reply = (
+            b"not json"
+            if self.mode == "garbage"
+            else json.dumps(
+                {
+                    "choices": [
+                        {"message": {"role": "assistant", "content": "ConnectionPool.acquire raises it."}}
+                    ]
+                }
+            ).encode()
+        )
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))

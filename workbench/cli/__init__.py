@@ -388,7 +388,13 @@ def eval_command(
     with _open(db_path) as wb:
         rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"))
         report = wb.evaluate_multihop(hop_cases) if hop_cases else None
-    fitted = fit_calibration(report.scored) if report and calibrate else {}
+    fitted = {}
+    if calibrate:
+        from workbench.retrieve.multihop_eval import search_scored
+
+        with _open(db_path) as wb:
+            lookups = search_scored(cases, wb.resolve, lambda q: wb.search(q, 5))
+        fitted = fit_calibration((report.scored if report else []) + lookups)
     if as_json:
         payload: dict[str, Any] = {"rows": [asdict(r) for r in rows], "skipped": [c.id for c in skipped]}
         if report:

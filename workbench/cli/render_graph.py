@@ -166,11 +166,11 @@ def render_calibration(console: Console, fitted: dict) -> None:
     from rich.table import Table
 
     for via, info in fitted.items():
-        slope, intercept = info["fitted"]
+        fitted = ", ".join(f"{x:.2f}" for x in info["fitted"])
+        in_use = ", ".join(f"{x:.2f}" for x in info["in_use"])
         console.print(
             f"\n[bold]calibration of {via} answers[/] ({info['n']} items, {info['accuracy']:.2f} correct): "
-            f"fitted slope {slope:.2f}, intercept {intercept:.2f} "
-            f"(in use: {info['in_use'][0]:.2f}, {info['in_use'][1]:.2f})"
+            f"fitted (score, relative, intercept) = ({fitted}); in use ({in_use})"
         )
         table = Table(title_justify="left")
         for col in ("confidence bin", "n (in use)", "conf", "accuracy", "n (held out)", "conf", "accuracy"):

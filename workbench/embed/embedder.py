@@ -110,6 +110,18 @@ class Embedder:
                 progress(len(index))
         return out
 
+    def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Query vectors for several texts, the uncached ones embedded in one batch."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._recent))
+        if missing:
+            vectors = self.embed(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._recent[text] = vector
+                while len(self._recent) > QUERY_CACHE:
+                    self._recent.pop(next(iter(self._recent)))
+        return [self._recent[t] if t in self._recent else self.embed([t])[0] for t in texts]
+
     def embed_query(self, text: str) -> np.ndarray:
         """One query vector; the last few are cached (a planner embeds a question once for
         its search and again to rank graph neighbours)."""

@@ -1,5 +1,6 @@
-"""Confidence: a logistic map from an answer's score to the probability that it is right,
-fitted on the eval sets (Platt scaling), with its reliability table."""
+"""Confidence: a logistic map from an answer's score, and its score relative to the best
+answer of the same question, to the probability that it is right, fitted on the eval
+sets (Platt scaling with two features), with its reliability table."""
 
 from __future__ import annotations
 
@@ -8,36 +9,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: (slope, intercept) fitted by `workbench eval --calibrate` on the bundled eval sets
-#: over the default index: walk answers on the multi-hop set, search hits on the lookups.
-WALK: tuple[float, float] = (6.0, -3.0)
-SEARCH: tuple[float, float] = (60.0, -3.0)
+Params = tuple[float, float, float]  # (score weight, relative-score weight, intercept)
+
+#: Fitted by `workbench eval --calibrate` on the bundled eval sets over the default index:
+#: walk answers on the multi-hop set, search hits on the lookup set.
+#: The relative score carries most of it: an answer far below the best one is rarely right.
+WALK: Params = (-2.29, 14.32, -13.95)
+SEARCH: Params = (63.79, 8.97, -13.60)
 
 
-def probability(score: float, params: tuple[float, float]) -> float:
-    """sigmoid(slope * score + intercept)."""
-    slope, intercept = params
-    z = max(-50.0, min(50.0, slope * score + intercept))
+def probability(score: float, relative: float, params: Params) -> float:
+    """sigmoid(a * score + b * relative + c); `relative` is score / the best score."""
+    a, b, c = params
+    z = max(-50.0, min(50.0, a * score + b * relative + c))
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def fit(scores: list[float], correct: list[bool], iterations: int = 100) -> tuple[float, float]:
-    """Logistic regression of correctness on score (Newton's method, lightly regularised)."""
-    x = np.asarray(scores, dtype=float)
+def fit(features: list[tuple[float, float]], correct: list[bool], iterations: int = 100) -> Params:
+    """Logistic regression of correctness on (score, relative score), by Newton's method,
+    lightly regularised."""
     y = np.asarray(correct, dtype=float)
-    if len(x) == 0 or y.min() == y.max():
-        return (0.0, 0.0 if len(y) == 0 else math.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3)))
-    features = np.column_stack([x, np.ones_like(x)])
-    w = np.zeros(2)
+    if len(y) == 0 or y.min() == y.max():
+        prior = 0.0 if len(y) == 0 else math.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))
+        return (0.0, 0.0, prior)
+    x = np.asarray(features, dtype=float).reshape(-1, 2)
+    features = np.column_stack([x, np.ones(len(x))])
+    w = np.zeros(3)
     for _ in range(iterations):
         p = 1 / (1 + np.exp(-np.clip(features @ w, -50, 50)))
         gradient = features.T @ (p - y) + 1e-4 * w
-        hessian = features.T @ (features * (p * (1 - p))[:, None]) + 1e-4 * np.eye(2)
+        hessian = features.T @ (features * (p * (1 - p))[:, None]) + 1e-4 * np.eye(3)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return float(w[0]), float(w[1])
+    return float(w[0]), float(w[1]), float(w[2])
 
 
 @dataclass

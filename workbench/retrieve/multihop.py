@@ -10,7 +10,10 @@ and what is its base class" needs only the `inherits` hop.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from workbench.config import SearchSettings
 from workbench.embed.embedder import Embedder, vector_literal
@@ -33,18 +36,23 @@ class HopSettings:
     seeds: int = SEEDS
     beam: int = 200
     decay: float = 0.85
-    skip: float = 0.35
+    skip: float = 0.2
     #: a reached node's score is multiplied by floor + (1 - floor) * similarity
     relevance_floor: float = 0.3
     #: stubs (types no indexed library defines) have no text to compare
     stub_relevance: float = 0.35
     paths_per_answer: int = 3
+    #: a node only reachable by a private path (`Response._get_content_decoder`) is rarely
+    #: what a user asks for
+    private_factor: float = 0.7
+    #: the clause names the node ("which method reads it as JSON" -> `Response.json`)
+    name_factor: float = 1.3
     #: a reached node is compared to clause_weight * its clause + the rest * the question
     clause_weight: float = 0.5
     #: nodes reached by a hop that are compared to the question (the best by prior score)
     relevance_pool: int = 150
-    #: confidence = sigmoid(slope * score + intercept); see `calibration.WALK`
-    calibration: tuple[float, float] = calibration.WALK
+    #: confidence from (score, score / best score); see `calibration.WALK`
+    calibration: calibration.Params = calibration.WALK
 
 
 @dataclass
@@ -68,7 +76,9 @@ def relevance(db: Database, vector: str, paths: set[str]) -> dict[str, float]:
     """Cosine similarity of each entity's closest chunk to the question (absent: no chunk).
 
     A join on the unnested list, not `IN (...)`: chunks has no index on entity_path, and
-    DuckDB filters the IN list row by row (210 ms for 150 paths against 17 ms).
+    DuckDB filters the IN list row by row (210 ms for 150 paths against 17 ms). It still
+    reads the embeddings of every row group it touches: a process that walks often keeps
+    them in memory instead (`ChunkVectors`).
     """
     if not paths:
         return {}
@@ -81,8 +91,37 @@ def relevance(db: Database, vector: str, paths: set[str]) -> dict[str, float]:
     return {path: max(0.0, float(sim)) for path, sim in rows}
 
 
+class ChunkVectors:
+    """Every chunk embedding in memory (92k x 384 floats: 141 MB, 1.2 s to load), so that
+    ranking a hop's nodes by similarity is a matrix product instead of a query."""
+
+    def __init__(self, db: Database) -> None:
+        paths, self.matrix = queries.chunk_embeddings(db)
+        self.rows: dict[str, list[int]] = {}
+        for row, path in enumerate(paths):
+            self.rows.setdefault(path, []).append(row)
+
+    def similarity(self, vector: np.ndarray, paths: set[str]) -> dict[str, float]:
+        out = {}
+        for path in paths:
+            rows = self.rows.get(path)
+            if rows:
+                out[path] = max(0.0, float((self.matrix[rows] @ vector).max()))
+        return out
+
+
+def _is_private(path: str) -> bool:
+    return any(p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in path.split("."))
+
+
 def _walk(
-    graph: Graph, beams: list[_Beam], hop: Hop, db: Database, vector: str, settings: HopSettings
+    graph: Graph,
+    beams: list[_Beam],
+    hop: Hop,
+    db: Database,
+    vector: np.ndarray,
+    settings: HopSettings,
+    vectors: ChunkVectors | None,
 ) -> list[_Beam]:
     """One hop from every beam, plus each beam unmoved at the skip cost; best `beam` kept.
 
@@ -100,7 +139,9 @@ def _walk(
         prior[there] = max(prior.get(there, 0.0), best)
     pool = set(sorted(prior, key=lambda n: (-prior[n], n))[: settings.relevance_pool])
     known = graph.nodes(pool)
-    close = relevance(db, vector, {n for n in pool if not known[n].is_stub})
+    words = set(re.findall(r"[a-z0-9_]+", hop.text.lower()))
+    wanted = {n for n in pool if not known[n].is_stub}
+    close = vectors.similarity(vector, wanted) if vectors else relevance(db, vector_literal(vector), wanted)
     moved: list[_Beam] = []
     for edge in edges:
         here, there = (edge.src, edge.dst) if hop.direction == "out" else (edge.dst, edge.src)
@@ -110,6 +151,10 @@ def _walk(
         factor = (
             edge.weight * settings.decay * (settings.relevance_floor + (1 - settings.relevance_floor) * sim)
         )
+        if _is_private(known[there].public_path):
+            factor *= settings.private_factor
+        if there.rsplit(".", 1)[-1].lower() in words:
+            factor *= settings.name_factor
         for beam in by_node.get(here, []):
             if there in beam.path.nodes:
                 continue
@@ -133,6 +178,7 @@ def multi_hop(
     seeds: list[Hit] | None = None,
     search_settings: SearchSettings | None = None,
     bm25_ready: bool = True,
+    vectors: ChunkVectors | None = None,
 ) -> WalkResult:
     """Answer a question that needs several lookups; see the module docstring.
 
@@ -151,13 +197,15 @@ def multi_hop(
         return result
     top = seeds[0].score or 1.0
     beams = [_Beam(h.definition_path, h.score / top, GraphPath([h.definition_path], [])) for h in seeds]
-    whole = embedder.embed_query(question)
+    texts = [question, *(hop.text for hop in result.chain if hop.text)]
+    embedded = dict(zip(texts, embedder.embed_queries(texts), strict=True))
+    whole = embedded[question]
     for hop in result.chain:
         # the nodes a hop reaches are compared to the clause that asked for it and to the
         # whole question (inner products are linear: one mixed vector does both)
-        clause = embedder.embed_query(hop.text) if hop.text else whole
+        clause = embedded[hop.text] if hop.text else whole
         mixed = settings.clause_weight * clause + (1 - settings.clause_weight) * whole
-        beams = _walk(graph, beams, hop, db, vector_literal(mixed), settings)
+        beams = _walk(graph, beams, hop, db, mixed.astype(np.float32), settings, vectors)
     result.items = _answers(db, graph, beams, k, settings)
     return result
 
@@ -173,6 +221,7 @@ def _answers(
     info = queries.entity_summaries(db, [node for node, _ in ranked])
     nodes = graph.nodes(node for node, _ in ranked if node not in info)
     items = []
+    best_score = ranked[0][1][0].score if ranked else 1.0
     for node, found in ranked:
         row = info.get(node)
         stub = nodes.get(node)
@@ -185,7 +234,7 @@ def _answers(
                 library=row["library"] if row else stub.library,
                 summary=(row["summary"] or "") if row else "",
                 score=score,
-                confidence=calibration.probability(score, settings.calibration),
+                confidence=calibration.probability(score, score / best_score, settings.calibration),
                 via="graph" if found[0].path.edges else "search",
                 paths=[b.path for b in found[: settings.paths_per_answer]],
             )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
-from workbench.model import Answer, AnswerItem, GraphPath, Hit, MultiHopCase, MultiHopRow
+from workbench.model import Answer, AnswerItem, EvalCase, GraphPath, Hit, MultiHopCase, MultiHopRow
 from workbench.retrieve import calibration
 
 
@@ -46,6 +46,7 @@ class Scored:
 
     via: str
     score: float
+    relative: float
     confidence: float
     correct: bool
 
@@ -118,7 +119,8 @@ def evaluate_multihop(
         totals["match"] += any(_matches(p, nodes) for i in hits for p in i.paths)
         if not hits:
             misses.append((case.question, case.expected, [i.path for i in items[:3]]))
-        scored += [Scored(i.via, i.score, i.confidence, i.path in wanted) for i in items]
+        best = items[0].score if items and items[0].score > 0 else 1.0
+        scored += [Scored(i.via, i.score, i.score / best, i.confidence, i.path in wanted) for i in items]
     p50, p95 = _percentiles(times)
     rows.append(
         MultiHopRow(
@@ -136,6 +138,23 @@ def evaluate_multihop(
     return MultiHopReport(rows, scored, [c for c in skipped])
 
 
+def search_scored(
+    cases: list[EvalCase], resolve: Callable[[str], str | None], search: Callable[[str], list[Hit]]
+) -> list[Scored]:
+    """The top 5 hybrid hits of lookup questions, for calibrating search answers."""
+    out = []
+    for case in cases:
+        wanted = {p for p in (resolve(e) for e in case.expected) if p}
+        if not wanted:
+            continue
+        hits = search(case.question)[:5]
+        best = hits[0].score if hits and hits[0].score > 0 else 1.0
+        for hit in hits:
+            conf = calibration.probability(hit.score, hit.score / best, calibration.SEARCH)
+            out.append(Scored("search", hit.score, hit.score / best, conf, hit.definition_path in wanted))
+    return out
+
+
 def calibrate(scored: list[Scored]) -> dict[str, dict]:
     """Per kind of answer (walk, search): parameters fitted on all items, and the
     reliability of confidences under 2-fold cross-validation (fit on one half, judge on the
@@ -145,12 +164,12 @@ def calibrate(scored: list[Scored]) -> dict[str, dict]:
         items = [s for s in scored if s.via == via]
         if not items:
             continue
-        params = calibration.fit([s.score for s in items], [s.correct for s in items])
+        params = calibration.fit([(s.score, s.relative) for s in items], [s.correct for s in items])
         folds = [items[0::2], items[1::2]]
         held_conf, held_ok = [], []
         for train, test in ((folds[0], folds[1]), (folds[1], folds[0])):
-            fold_params = calibration.fit([s.score for s in train], [s.correct for s in train])
-            held_conf += [calibration.probability(s.score, fold_params) for s in test]
+            fold = calibration.fit([(s.score, s.relative) for s in train], [s.correct for s in train])
+            held_conf += [calibration.probability(s.score, s.relative, fold) for s in test]
             held_ok += [s.correct for s in test]
         out[via] = {
             "n": len(items),
@@ -158,7 +177,8 @@ def calibrate(scored: list[Scored]) -> dict[str, dict]:
             "fitted": params,
             "in_use": current,
             "in_use_reliability": calibration.reliability(
-                [calibration.probability(s.score, current) for s in items], [s.correct for s in items]
+                [calibration.probability(s.score, s.relative, current) for s in items],
+                [s.correct for s in items],
             ),
             "held_out_reliability": calibration.reliability(held_conf, held_ok),
         }

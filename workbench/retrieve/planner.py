@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Protocol
@@ -85,7 +86,8 @@ def plan(question: str, max_hops: int = 3) -> Plan:
     return Plan(text, kind, [PlanStep("search", "search", text)])
 
 
-def _search_items(hits: list[Hit], calibrate) -> list[AnswerItem]:
+def _search_items(hits: list[Hit], calibrate: Callable[[float, float], float]) -> list[AnswerItem]:
+    best = hits[0].score if hits and hits[0].score > 0 else 1.0
     return [
         AnswerItem(
             path=h.definition_path,
@@ -94,7 +96,7 @@ def _search_items(hits: list[Hit], calibrate) -> list[AnswerItem]:
             library=h.library,
             summary=h.summary,
             score=h.score,
-            confidence=calibrate(h.score),
+            confidence=calibrate(h.score, h.score / best),
             via="search",
             paths=[GraphPath([h.definition_path], [])],
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from workbench.model import DocItem, DocSection, Entity, LibraryInfo
 from workbench.store import bm25
 from workbench.store.database import Database
@@ -325,3 +327,13 @@ def counts(db: Database) -> dict[str, int]:
     for table in ("libraries", "entities", "aliases", "chunks"):
         out[table] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return out
+
+
+def chunk_embeddings(db: Database) -> tuple[list[str], np.ndarray]:
+    """(entity path of each chunk, embeddings as one float32 matrix), for in-memory use."""
+    table = db.execute("SELECT entity_path, embedding FROM chunks").to_arrow_table()
+    embeddings = table.column("embedding").combine_chunks()
+    if len(embeddings) == 0:
+        return [], np.zeros((0, db.dimension), dtype=np.float32)
+    matrix = embeddings.values.to_numpy(zero_copy_only=False).reshape(-1, db.dimension)
+    return table.column("entity_path").to_pylist(), np.ascontiguousarray(matrix, dtype=np.float32)
