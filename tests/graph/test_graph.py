@@ -8,6 +8,7 @@ import pytest
 
 from workbench.errors import EntityNotFoundError, QueryError, StoreError
 from workbench.graph.backend import PgqBackend, SqlBackend, create_property_graph, duckpgq_available
+from workbench.model import RELATIONS
 
 POOL = "wbfixture.pool"
 
@@ -82,18 +83,7 @@ def test_bad_graph_input_is_a_clear_error(wb):
 
 def test_graph_size_counts_every_relation(wb):
     size = dict(wb.graph_size())
-    for relation in (
-        "member_of",
-        "inherits",
-        "returns",
-        "accepts",
-        "raises",
-        "calls",
-        "reexports",
-        "alias_of",
-        "mentions",
-        "overrides",
-    ):
+    for relation in RELATIONS:
         assert size[relation] > 0, relation
     assert size["nodes"] > size["stub nodes"] > 0
 

@@ -68,6 +68,17 @@ def eval_set_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[.
     )
 
 
+def multihop_set_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--multihop-set FILE`: JSON-lines multi-hop questions, by default the bundled ones."""
+    return click.option(
+        "--multihop-set",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_MULTIHOP_SET,
+        show_default=True,
+        help=help_text,
+    )
+
+
 @click.group()
 @click.version_option(package_name="pyrag-workbench")
 def main() -> None:
@@ -340,13 +351,7 @@ def compact(destination: Path | None, db_path: Path | None) -> None:
 
 @main.command(name="eval")
 @eval_set_option("JSON-lines evaluation set.")
-@click.option(
-    "--multihop-set",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_MULTIHOP_SET,
-    show_default=True,
-    help="Multi-hop questions: search alone against search + graph (skipped if the file is absent).",
-)
+@multihop_set_option("Multi-hop questions: search alone against search + graph (skipped if absent).")
 @click.option("--no-multihop", is_flag=True, help="Only the lookup questions.")
 @click.option("--calibrate", is_flag=True, help="Fit confidence calibration and print its reliability.")
 @click.option("--misses", is_flag=True, help="List the questions each mode missed in its top 10.")
@@ -428,13 +433,7 @@ def eval_command(
     type=click.IntRange(1, 50),
     help="Runs of the whole question set per mode.",
 )
-@click.option(
-    "--multihop-set",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_MULTIHOP_SET,
-    show_default=True,
-    help="Multi-hop questions to time (skipped if the file is absent).",
-)
+@multihop_set_option("Multi-hop questions to time (skipped if the file is absent).")
 @db_option
 @reports_errors
 def bench(eval_set: Path, repeat: int, multihop_set: Path, db_path: Path | None) -> None:

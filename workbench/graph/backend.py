@@ -35,58 +35,55 @@ def _relation_filter(relations: tuple[str, ...], column: str = "relation") -> st
     return f" AND {column} IN ({sql_strings(relations)})" if relations else ""
 
 
-class SqlBackend:
+class _Backend:
+    """A hop as one UNION query of the parts `_parts` writes for each direction asked."""
+
+    name = ""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def hop(self, frontier: set[str], relations: tuple[str, ...], direction: str) -> list[GraphEdge]:
+        if not frontier:
+            return []
+        ways = ("out", "in") if direction == "both" else (direction,)
+        parts = [self._part(sql_strings(frontier), relations, way) for way in ways]
+        rows = self.db.execute(" UNION ".join(parts)).fetchall()
+        return sorted(GraphEdge(*r) for r in rows)
+
+    def _part(self, keys: str, relations: tuple[str, ...], way: str) -> str:
+        raise NotImplementedError
+
+
+class SqlBackend(_Backend):
     """Plain SQL on `graph_edges` (what runs without DuckPGQ): the frontier is unnested
     and joined, which DuckDB answers 1.5-3x faster than `src IN (...)` (9 ms against 31 ms
     for 20 targets on 600k edges)."""
 
     name = "sql"
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def hop(self, frontier: set[str], relations: tuple[str, ...], direction: str) -> list[GraphEdge]:
-        if not frontier:
-            return []
-        keys = sql_strings(frontier)
+    def _part(self, keys: str, relations: tuple[str, ...], way: str) -> str:
+        end = "src" if way == "out" else "dst"
         columns = ", ".join(f"e.{c.strip()}" for c in _COLUMNS.split(","))
-        parts = []
-        for way, end in (("out", "src"), ("in", "dst")):
-            if direction in (way, "both"):
-                where = _relation_filter(relations, "e.relation")
-                parts.append(
-                    f"SELECT {columns} FROM (SELECT unnest([{keys}]) AS k) frontier "
-                    f"JOIN graph_edges e ON e.{end} = frontier.k WHERE true{where}"
-                )
-        rows = self.db.execute(" UNION ".join(parts)).fetchall()
-        return sorted(GraphEdge(*r) for r in rows)
+        where = _relation_filter(relations, "e.relation")
+        return (
+            f"SELECT {columns} FROM (SELECT unnest([{keys}]) AS k) frontier "
+            f"JOIN graph_edges e ON e.{end} = frontier.k WHERE true{where}"
+        )
 
 
-class PgqBackend:
+class PgqBackend(_Backend):
     """SQL/PGQ through the DuckPGQ extension: `GRAPH_TABLE (api_graph MATCH ...)`."""
 
     name = "duckpgq"
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def hop(self, frontier: set[str], relations: tuple[str, ...], direction: str) -> list[GraphEdge]:
-        if not frontier:
-            return []
-        keys = sql_strings(frontier)
-        parts = []
-        patterns = {"out": ("a", "-[e:graph_edges]->"), "in": ("a", "<-[e:graph_edges]-")}
-        for way in ("out", "in") if direction == "both" else (direction,):
-            _, arrow = patterns[way]
-            parts.append(
-                f"""SELECT src, dst, relation, evidence, weight, detail FROM GRAPH_TABLE ({PROPERTY_GRAPH}
-                    MATCH (a:graph_nodes){arrow}(b:graph_nodes)
-                    WHERE a.path IN ({keys}){_relation_filter(relations, "e.relation")}
-                    COLUMNS (e.src AS src, e.dst AS dst, e.relation AS relation,
-                             e.evidence AS evidence, e.weight AS weight, e.detail AS detail))"""
-            )
-        rows = self.db.execute(" UNION ".join(parts)).fetchall()
-        return sorted(GraphEdge(*r) for r in rows)
+    def _part(self, keys: str, relations: tuple[str, ...], way: str) -> str:
+        arrow = "-[e:graph_edges]->" if way == "out" else "<-[e:graph_edges]-"
+        return f"""SELECT src, dst, relation, evidence, weight, detail FROM GRAPH_TABLE ({PROPERTY_GRAPH}
+            MATCH (a:graph_nodes){arrow}(b:graph_nodes)
+            WHERE a.path IN ({keys}){_relation_filter(relations, "e.relation")}
+            COLUMNS (e.src AS src, e.dst AS dst, e.relation AS relation,
+                     e.evidence AS evidence, e.weight AS weight, e.detail AS detail))"""
 
 
 def duckpgq_available(db: Database) -> bool:

@@ -5,33 +5,47 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from workbench.errors import WorkbenchError
 from workbench.model import EvalCase, EvalRow, Hit
 from workbench.retrieve.metrics import mrr_at, ndcg_at, recall_at
 
+T = TypeVar("T")
 
-def load_cases(path: Path) -> list[EvalCase]:
-    """Read a JSON-lines evaluation set (question, expected paths, library)."""
+
+def read_jsonl(path: Path, what: str, make: Callable[[dict[str, Any], int], T]) -> list[T]:
+    """One object per non-empty line of a JSON-lines file, built by `make(raw, line number)`.
+
+    Raises:
+        WorkbenchError: the file is missing, or a line is not JSON or lacks a field
+            (the message names the file and line).
+    """
     if not path.exists():
-        raise WorkbenchError(f"evaluation set {path} does not exist")
-    cases = []
+        raise WorkbenchError(f"{what} set {path} does not exist")
+    out = []
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-            cases.append(
-                EvalCase(
-                    id=str(raw.get("id", number)),
-                    question=raw["question"],
-                    expected=list(raw["expected"]),
-                    library=raw.get("library", ""),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise WorkbenchError(f"{path}:{number}: not an evaluation case ({error})") from error
-    return cases
+            out.append(make(json.loads(line), number))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            raise WorkbenchError(f"{path}:{number}: not a {what} case ({error})") from error
+    return out
+
+
+def load_cases(path: Path) -> list[EvalCase]:
+    """Read a JSON-lines evaluation set (question, expected paths, library)."""
+    return read_jsonl(
+        path,
+        "evaluation",
+        lambda raw, number: EvalCase(
+            id=str(raw.get("id", number)),
+            question=raw["question"],
+            expected=list(raw["expected"]),
+            library=raw.get("library", ""),
+        ),
+    )
 
 
 def score_mode(

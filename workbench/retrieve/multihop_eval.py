@@ -3,41 +3,31 @@ questions whose answers are two or three relations away, plus confidence calibra
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import WorkbenchError
 from workbench.model import Answer, AnswerItem, EvalCase, GraphPath, Hit, MultiHopCase, MultiHopRow
 from workbench.retrieve import calibration
+from workbench.retrieve.evaluation import read_jsonl
 
 
 def load_multihop_cases(path: Path) -> list[MultiHopCase]:
     """Read a JSON-lines multi-hop set (question, expected, path, hops, library)."""
-    if not path.exists():
-        raise WorkbenchError(f"multi-hop evaluation set {path} does not exist")
-    cases = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            cases.append(
-                MultiHopCase(
-                    id=str(raw.get("id", number)),
-                    question=raw["question"],
-                    expected=list(raw["expected"]),
-                    path=list(raw["path"]),
-                    hops=int(raw.get("hops", len(raw["path"]) // 2)),
-                    library=raw.get("library", ""),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-            raise WorkbenchError(f"{path}:{number}: not a multi-hop case ({error})") from error
-    return cases
+    return read_jsonl(
+        path,
+        "multi-hop evaluation",
+        lambda raw, number: MultiHopCase(
+            id=str(raw.get("id", number)),
+            question=raw["question"],
+            expected=list(raw["expected"]),
+            path=list(raw["path"]),
+            hops=int(raw.get("hops", len(raw["path"]) // 2)),
+            library=raw.get("library", ""),
+        ),
+    )
 
 
 @dataclass
