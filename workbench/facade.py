@@ -148,6 +148,11 @@ class Workbench:
             )
         )
 
+    def clear_caches(self) -> None:
+        """Forget cached search results (benchmarks time queries, not the cache)."""
+        self._searches.clear()
+        self.embedder.clear_cache()
+
     def _bm25(self) -> bool:
         if self._bm25_ready is None:
             self._bm25_ready = writer.fts_exists(self.db)

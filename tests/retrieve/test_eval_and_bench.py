@@ -70,3 +70,16 @@ def test_bench_prints_latency_throughput_and_hnsw_recall(built_db: Path, eval_se
         assert needle in result.output
     for needle in ("multi-hop", "ask (planner)", "API graph", "member_of"):
         assert needle in result.output
+
+
+def test_bench_times_queries_not_the_cache(wb):
+    from workbench.bench import run_bench
+
+    result = run_bench(
+        wb,
+        ["encode a domain name", "standard deviation"],
+        repeat=2,
+        multihop_questions=["what raises PoolTimeout"],
+    )
+    for mode in ("bm25", "vector", "hybrid", "multi-hop", "ask (planner)"):
+        assert result["latency"][mode]["p50"] > 0.5, mode  # a cached repeat would take ~0 ms

@@ -110,6 +110,11 @@ class Embedder:
                 progress(len(index))
         return out
 
+    def clear_cache(self) -> None:
+        """Forget the cached query vectors."""
+        with self._lock:
+            self._recent.clear()
+
     def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Query vectors for several texts, the uncached ones embedded in one batch."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._recent))

@@ -10,6 +10,7 @@ and what is its base class" needs only the `inherits` hop.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -114,6 +115,22 @@ def _is_private(path: str) -> bool:
     return any(p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in path.split("."))
 
 
+def _name_overlap(name: str, words: set[str]) -> float:
+    """Share of a name's parts the clause says (`words` holds its words and each pair of
+    neighbours joined): `json` in "as JSON" is 1, `max_keepalive_connections` in "caps the
+    idle keep-alive connections" is 2/3."""
+    if name.lower() in words:
+        return 1.0
+    parts = [p for p in re.split(r"_|(?<=[a-z])(?=[A-Z])", name.strip("_")) if p]
+    if not parts:
+        return 0.0
+    joined = {a + b for a, b in zip(sorted(words), sorted(words)[1:], strict=False)}
+    found = sum(
+        1 for p in parts if p.lower() in words or p.lower() in joined or p.lower().rstrip("s") in words
+    )
+    return found / len(parts)
+
+
 def _walk(
     graph: Graph,
     beams: list[_Beam],
@@ -139,7 +156,8 @@ def _walk(
         prior[there] = max(prior.get(there, 0.0), best)
     pool = set(sorted(prior, key=lambda n: (-prior[n], n))[: settings.relevance_pool])
     known = graph.nodes(pool)
-    words = set(re.findall(r"[a-z0-9_]+", hop.text.lower()))
+    tokens = re.findall(r"[a-z0-9]+", hop.text.lower())
+    words = {*tokens, *(a + b for a, b in itertools.pairwise(tokens))}  # keep+alive
     wanted = {n for n in pool if not known[n].is_stub}
     close = vectors.similarity(vector, wanted) if vectors else relevance(db, vector_literal(vector), wanted)
     moved: list[_Beam] = []
@@ -151,10 +169,10 @@ def _walk(
         factor = (
             edge.weight * settings.decay * (settings.relevance_floor + (1 - settings.relevance_floor) * sim)
         )
-        if _is_private(known[there].public_path):
+        name = there.rsplit(".", 1)[-1]
+        if _is_private(known[there].public_path) or (name.startswith("__") and name.endswith("__")):
             factor *= settings.private_factor
-        if there.rsplit(".", 1)[-1].lower() in words:
-            factor *= settings.name_factor
+        factor *= 1 + (settings.name_factor - 1) * _name_overlap(name, words)
         for beam in by_node.get(here, []):
             if there in beam.path.nodes:
                 continue

@@ -73,6 +73,15 @@ def _fused(
     )
 
 
+def _names_entity(row: dict, terms: set[str]) -> bool:
+    """The query names the entity: its name, its public path, or a dotted tail of it
+    (`DataFrame.group_by` names `polars.DataFrame.group_by`)."""
+    public = row["public_path"].lower()
+    return row["name"].lower() in terms or any(
+        public == t or ("." in t and public.endswith("." + t)) for t in terms
+    )
+
+
 #: Member kinds whose parent is always a class: only they lend it support.
 MEMBER_KINDS = frozenset({"method", "property"})
 
@@ -182,7 +191,7 @@ def search(
         else:
             fused_score = fused.get(path, 0.0)
             members = support.get(path, 0.0)
-            name_hit = row["name"].lower() in terms or row["public_path"].lower() in terms
+            name_hit = _names_entity(row, terms)
             name_boost = settings.exact_name_boost if name_hit else 0.0
             public_boost = settings.public_boost if row["is_public"] else 0.0
             score = fused_score + members + name_boost + public_boost
