@@ -1,10 +1,11 @@
-# Two front doors: `make demo` (set up + index the default libraries + a sample search)
+# Two front doors: `make demo` (set up + index the default libraries + a sample search and question)
 # and `make test` (set up + boundaries + lint + test suite). Both create .venv if missing.
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QUESTION ?= how do I set a timeout on every request of a client
+ASK ?= which exception does httpx raise when a read times out, and what is its base class
 
 .PHONY: setup demo test lint bench eval clean
 
@@ -18,6 +19,7 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/workbench ingest
 	$(BIN)/workbench search "$(QUESTION)" -k 5
+	$(BIN)/workbench ask "$(ASK)" --explain
 
 lint: setup
 	$(BIN)/lint-imports
