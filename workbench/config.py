@@ -101,6 +101,22 @@ class SynthesisSettings:
         return bool(self.url)
 
 
+LICENSE_CLASSES: tuple[str, ...] = ("permissive", "weak-copyleft", "strong-copyleft", "unknown")
+
+
+@dataclass(frozen=True)
+class CompliancePolicy:
+    """License classes a team accepts; WORKBENCH_LICENSE_ALLOW="permissive,weak-copyleft"."""
+
+    allowed: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            c.strip()
+            for c in os.environ.get("WORKBENCH_LICENSE_ALLOW", "permissive,weak-copyleft").split(",")
+            if c.strip()
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings in one object, passed down explicitly."""
@@ -108,3 +124,4 @@ class Settings:
     embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     synthesis: SynthesisSettings = field(default_factory=SynthesisSettings)
+    compliance: CompliancePolicy = field(default_factory=CompliancePolicy)

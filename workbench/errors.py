@@ -13,6 +13,10 @@ class UnknownLibraryError(WorkbenchError):
     """The named library is not installed (or not importable) in this environment."""
 
 
+class LibraryOptedOutError(WorkbenchError):
+    """The library is on the opt-out list: it is neither ingested nor added."""
+
+
 class LibraryLoadError(WorkbenchError):
     """griffe could not read a package (syntax it cannot parse, missing sources...)."""
 

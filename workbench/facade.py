@@ -8,11 +8,18 @@ from pathlib import Path
 
 from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
 from workbench.embed.embedder import Embedder
-from workbench.errors import EntityNotFoundError, QueryError, StoreError, WorkbenchError
+from workbench.errors import (
+    EntityNotFoundError,
+    LibraryOptedOutError,
+    QueryError,
+    StoreError,
+    WorkbenchError,
+)
 from workbench.graph import build as graph_build
 from workbench.graph.walk import Graph
-from workbench.libraries import pipeline
+from workbench.libraries import compliance, pipeline, update
 from workbench.libraries.progress import IngestProgress
+from workbench.libraries.update import UpdateCheck
 from workbench.model import (
     Answer,
     EntityDetail,
@@ -23,6 +30,7 @@ from workbench.model import (
     Hit,
     IngestReport,
     LibraryInfo,
+    LicenseVerdict,
     MultiHopCase,
     Subgraph,
 )
@@ -33,7 +41,7 @@ from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
-from workbench.store import queries, writer
+from workbench.store import queries, records, writer
 from workbench.store.database import Database
 
 VECTORS_AFTER_WALKS = 3
@@ -104,6 +112,13 @@ class Workbench:
         if names:
             plan = pipeline.plan_ingest(names)
             missing: list[str] = []
+            opted = records.opted_out(self.db)
+            refused = [p.name for p in plan.packages if p.name in opted]
+            if refused:
+                name = refused[0]
+                raise LibraryOptedOutError(
+                    f"'{name}' is opted out ({opted[name]}): `workbench compliance optin {name}` first"
+                )
         else:
             candidates = pipeline.installed_library_names() if installed else list(DEFAULT_LIBRARIES)
             plan, missing = pipeline.resolve_available(candidates)
@@ -111,11 +126,7 @@ class Workbench:
                 plan.packages = plan.packages[:top]
         reports = pipeline.ingest(self.db, plan, self.embedder, force=force, progress=progress)
         reports.extend(IngestReport(name, status="skipped", message="not installed") for name in missing)
-        self._library_names = None
-        self._bm25_ready = None
-        self._graph = None
-        self._searches.clear()
-        self._vectors = None
+        self._forget_caches()
         return reports
 
     # -- queries ---------------------------------------------------------------------
@@ -202,6 +213,106 @@ class Workbench:
     def resolve(self, path: str) -> str | None:
         """Definition path of a public, alias or definition path (None if unknown)."""
         return queries.resolve_path(self.db, path)
+
+    # -- library management ----------------------------------------------------------
+
+    def check_updates(self, names: list[str] | None = None) -> list[UpdateCheck]:
+        """Indexed libraries against the installed ones; writes nothing."""
+        return update.check(self.db, names)
+
+    def update(
+        self, names: list[str] | None = None, *, progress: IngestProgress | None = None
+    ) -> list[IngestReport]:
+        """Re-index the libraries whose installed version or sources changed.
+
+        Each is replaced in one transaction (a failure leaves the previous version fully
+        queryable and is recorded in the history); only chunks whose text changed are
+        re-embedded; cached query results are dropped.
+        """
+        stale = [c for c in self.check_updates(names) if c.state in {"new version", "changed sources"}]
+        if not stale:
+            return []
+        plan = pipeline.IngestPlan([c.package for c in stale if c.package is not None])
+        reports = pipeline.ingest(self.db, plan, self.embedder, progress=progress)
+        self._forget_caches()
+        return reports
+
+    def history(self, library: str | None = None) -> list[dict]:
+        """Ingest and update outcomes, newest first."""
+        return records.versions(self.db, library)
+
+    def compliance(self) -> list[LicenseVerdict]:
+        """License, class and policy verdict of every indexed and every opted-out library."""
+        out = []
+        opted = records.opted_out(self.db)
+        for lib in self.libraries():
+            expression = compliance.license_of(lib.distribution)
+            cls = compliance.classify(expression)
+            out.append(
+                LicenseVerdict(
+                    lib.name, lib.version, expression, cls, compliance.allowed(cls, self.settings.compliance)
+                )
+            )
+        for name, reason in opted.items():
+            out.append(LicenseVerdict(name, "", "", "unknown", False, opted_out=True, reason=reason))
+        return out
+
+    def opt_out(self, library: str, reason: str) -> int:
+        """Purge a library (entities, chunks, edges, cached results) and refuse it until it
+        is opted in again. Returns the number of entities removed."""
+        if not reason.strip():
+            raise QueryError("say why the library is opted out (--reason)")
+        removed = queries.counts_for(self.db, library)
+        writer.remove_library(self.db, library)
+        records.set_opt_out(self.db, library, reason.strip())
+        pipeline.ensure_indexes(self.db)
+        self._forget_caches()
+        return removed
+
+    def opt_in(self, library: str) -> None:
+        """Take a library off the opt-out list (ingest it again to index it)."""
+        if library not in records.opted_out(self.db):
+            raise QueryError(f"'{library}' is not opted out")
+        records.set_opt_out(self.db, library, None)
+
+    def suggest(self, name: str, reason: str = "") -> int:
+        """Queue a library suggestion; returns how many times it has been suggested."""
+        if not name.strip():
+            raise QueryError("empty library name")
+        return records.suggest(self.db, name.strip().lower(), reason.strip())
+
+    def suggestions(self) -> list[tuple[str, int, list[str]]]:
+        """(name, count, reasons), most asked for first."""
+        return records.suggestions(self.db)
+
+    def feedback(self, query: str, path: str, verdict: str) -> str:
+        """Record that a result was good or bad for a query; returns the definition path."""
+        if verdict not in {"good", "bad"}:
+            raise QueryError("verdict must be good or bad")
+        search_module.validate(query)
+        resolved = self.resolve(path)
+        if resolved is None:
+            raise EntityNotFoundError(f"no entity '{path}' in the index")
+        records.add_feedback(self.db, query.strip(), resolved, verdict)
+        return resolved
+
+    def feedback_cases(self) -> list[EvalCase]:
+        """Feedback as evaluation cases: each query with the paths judged good for it."""
+        good: dict[str, list[str]] = {}
+        for query, path, verdict, _ in records.feedback(self.db):
+            if verdict == "good" and path not in good.setdefault(query, []):
+                good[query].append(path)
+        return [
+            EvalCase(id=f"feedback-{i}", question=q, expected=paths)
+            for i, (q, paths) in enumerate(good.items(), 1)
+        ]
+
+    def _forget_caches(self) -> None:
+        self._library_names = None
+        self._bm25_ready = None
+        self._graph = None
+        self._searches.clear()
+        self._vectors = None
 
     # -- graph -----------------------------------------------------------------------
 

@@ -139,6 +139,25 @@ class IngestReport:
     embed_seconds: float = 0.0
     write_seconds: float = 0.0
     message: str = ""
+    #: entities against the previous version, by content hash
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    license: str = ""
+
+
+@dataclass
+class LicenseVerdict:
+    """A library's license, its class and what the policy says of it."""
+
+    library: str
+    version: str
+    license: str  # SPDX expression or the classifier text; "" when unknown
+    license_class: str  # permissive, weak-copyleft, strong-copyleft, unknown
+    allowed: bool
+    opted_out: bool = False
+    reason: str = ""
 
 
 @dataclass

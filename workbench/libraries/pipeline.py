@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.embed.embedder import Embedder
-from workbench.errors import LibraryLoadError, UnknownLibraryError
+from workbench.errors import LibraryLoadError, LibraryOptedOutError, UnknownLibraryError
 from workbench.graph import build as graph_build
 from workbench.ingest.chunking import chunk_entities
 from workbench.ingest.extract import extract
@@ -20,9 +20,10 @@ from workbench.ingest.packages import (
     fingerprint,
     installed_packages,
 )
+from workbench.libraries.compliance import license_of
 from workbench.libraries.progress import IngestProgress, SilentProgress
 from workbench.model import IngestReport, LibraryInfo
-from workbench.store import queries, writer
+from workbench.store import queries, records, writer
 from workbench.store.database import Database
 
 #: Drop the HNSW index and rebuild it after the run when a library brings more new chunks
@@ -106,7 +107,14 @@ def ingest_package(
     """
     progress = progress or SilentProgress()
     started = time.perf_counter()
-    report = IngestReport(library=package.name, version=package.version)
+    report = IngestReport(
+        library=package.name, version=package.version, license=license_of(package.distribution)
+    )
+    reason = records.opted_out(db).get(package.name)
+    if reason is not None:
+        raise LibraryOptedOutError(
+            f"'{package.name}' is opted out ({reason}): `workbench compliance optin` first"
+        )
     progress.library_started(package.name)
     print_fp = fingerprint(package)
     if not force and queries.library_fingerprint(db, package.name) == print_fp:
@@ -118,6 +126,7 @@ def ingest_package(
     progress.phase(package.name, "loading with griffe")
     root = load_package(package)
     extraction = extract(package, root)
+    _diff(report, records.content_hashes(db, package.name), extraction.entities)
     report.load_seconds = time.perf_counter() - started
     chunks = chunk_entities(extraction.entities, extraction.aliases)
     del root
@@ -167,8 +176,39 @@ def ingest_package(
     report.entities = len(extraction.entities)
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started
+    record_outcome(db, report)
     progress.library_finished(report)
     return report
+
+
+def _diff(report: IngestReport, before: dict[str, str], entities: list) -> None:
+    """Added / changed / removed / unchanged entities against the stored version."""
+    after = {e.path: e.content_hash for e in entities}
+    report.added = sum(1 for p in after if p not in before)
+    report.removed = sum(1 for p in before if p not in after)
+    report.changed = sum(1 for p, h in after.items() if p in before and before[p] != h)
+    report.unchanged = len(after) - report.added - report.changed
+
+
+def record_outcome(db: Database, report: IngestReport) -> None:
+    """One row of the version history for an ingest, an update or a failure."""
+    records.add_version(
+        db,
+        {
+            "library": report.library,
+            "version": report.version,
+            "license": report.license,
+            "status": report.status,
+            "entities": report.entities,
+            "added": report.added,
+            "changed": report.changed,
+            "removed": report.removed,
+            "unchanged": report.unchanged,
+            "embedded": report.embedded,
+            "duration_s": report.seconds,
+            "message": report.message,
+        },
+    )
 
 
 def ingest(
@@ -189,8 +229,13 @@ def ingest(
     for package in plan.packages:
         try:
             reports.append(ingest_package(db, package, embedder, force=force, progress=progress))
+        except LibraryOptedOutError as error:
+            report = IngestReport(package.name, package.version, "skipped", message=str(error))
+            progress.library_finished(report)
+            reports.append(report)
         except LibraryLoadError as error:
             report = IngestReport(package.name, package.version, "failed", message=str(error))
+            record_outcome(db, report)
             progress.library_finished(report)
             reports.append(report)
     ensure_indexes(db, progress)

@@ -73,10 +73,34 @@ def m003_edges(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext) -> None:
     conn.execute("INSERT INTO workbench_meta VALUES ('graph_dirty', '1')")
 
 
+def m004_library_records(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext) -> None:
+    """Version history, opt-outs, suggestions and relevance feedback."""
+    conn.execute(
+        """
+        CREATE TABLE library_versions (
+            library VARCHAR NOT NULL, version VARCHAR, license VARCHAR, ingested_at TIMESTAMP,
+            status VARCHAR NOT NULL, entities INTEGER, added INTEGER, changed INTEGER,
+            removed INTEGER, unchanged INTEGER, embedded INTEGER, duration_s DOUBLE, message VARCHAR
+        )"""
+    )
+    conn.execute("CREATE TABLE opt_outs (library VARCHAR NOT NULL, reason VARCHAR, opted_out_at TIMESTAMP)")
+    conn.execute(
+        """
+        CREATE TABLE suggestions (
+            name VARCHAR NOT NULL, reasons VARCHAR[], count INTEGER, first_at TIMESTAMP, last_at TIMESTAMP
+        )"""
+    )
+    conn.execute(
+        "CREATE TABLE feedback (query VARCHAR NOT NULL, path VARCHAR NOT NULL, verdict VARCHAR NOT NULL, "
+        "given_at TIMESTAMP)"
+    )
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection, MigrationContext], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "entity path index", m002_entity_path_index),
     (3, "graph edges", m003_edges),
+    (4, "library records", m004_library_records),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -337,3 +337,8 @@ def chunk_embeddings(db: Database) -> tuple[list[str], np.ndarray]:
         return [], np.zeros((0, db.dimension), dtype=np.float32)
     matrix = embeddings.values.to_numpy(zero_copy_only=False).reshape(-1, db.dimension)
     return table.column("entity_path").to_pylist(), np.ascontiguousarray(matrix, dtype=np.float32)
+
+
+def counts_for(db: Database, library: str) -> int:
+    """Entities stored for one library."""
+    return int(db.execute("SELECT count(*) FROM entities WHERE library = ?", [library]).fetchone()[0])
