@@ -1,82 +1,29 @@
-"""The `workbench` command: a thin click layer over `workbench.facade.Workbench`."""
+"""The `workbench` command: a thin click layer over `workbench.facade.Workbench`.
+
+Commands live beside this module by subject (graph, library management); this one holds
+the group and the core commands.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from workbench.config import default_db_path
-from workbench.errors import WorkbenchError
-from workbench.model import KINDS, RELATIONS, SEARCH_MODES
-
-DEFAULT_EVAL_SET = Path("data") / "eval" / "questions.jsonl"
-DEFAULT_MULTIHOP_SET = Path("data") / "eval" / "multihop.jsonl"
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
-
-
-def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """`--db FILE`, shared by every command."""
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Workbench DuckDB file [default: data/workbench.duckdb, or $WORKBENCH_DB].",
-    )(func)
-
-
-def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a WorkbenchError into one line on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except WorkbenchError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(error.exit_code)
-
-    return wrapper
-
-
-def _open(db_path: Path | None, read_only: bool = True) -> Any:
-    from workbench.facade import Workbench
-
-    return Workbench(db_path or default_db_path(), read_only=read_only)
-
-
-def eval_set_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--set FILE`: a JSON-lines evaluation set, by default the bundled one."""
-    return click.option(
-        "--set",
-        "eval_set",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=DEFAULT_EVAL_SET,
-        show_default=True,
-        help=help_text,
-    )
-
-
-def multihop_set_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--multihop-set FILE`: JSON-lines multi-hop questions, by default the bundled ones."""
-    return click.option(
-        "--multihop-set",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=DEFAULT_MULTIHOP_SET,
-        show_default=True,
-        help=help_text,
-    )
+from workbench.cli.common import console as _console
+from workbench.cli.common import (
+    db_option,
+    eval_set_option,
+    multihop_set_option,
+    reports_errors,
+)
+from workbench.cli.common import open_workbench as _open
+from workbench.cli.graph_commands import ask, graph
+from workbench.cli.library_commands import compliance, feedback, suggest, update
+from workbench.model import KINDS, SEARCH_MODES
 
 
 @click.group()
@@ -180,261 +127,6 @@ def show(path: str, as_json: bool, db_path: Path | None) -> None:
         click.echo(json.dumps(asdict(detail), indent=2))
         return
     render_entity(_console(), detail)
-
-
-@main.command()
-@click.argument("path")
-@click.option("--hops", default=1, show_default=True, type=click.IntRange(1, 6), help="How far to walk.")
-@click.option(
-    "--rel", "relations", multiple=True, type=click.Choice(RELATIONS), help="Only this relation (repeatable)."
-)
-@click.option(
-    "--direction",
-    type=click.Choice(["out", "in", "both"]),
-    default="both",
-    show_default=True,
-    help="Follow edges leaving the node (out), arriving (in) or both.",
-)
-@click.option("--to", "target", help="Print the shortest paths to this node instead.")
-@click.option("--max-nodes", default=200, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--json", "as_json", is_flag=True, help="Nodes and edges (or paths) as JSON.")
-@db_option
-@reports_errors
-def graph(
-    path: str,
-    hops: int,
-    relations: tuple[str, ...],
-    direction: str,
-    target: str | None,
-    max_nodes: int,
-    as_json: bool,
-    db_path: Path | None,
-) -> None:
-    """The API graph around PATH, as a tree; with --to, the shortest paths between two nodes.
-
-    Relations: member_of, inherits, returns, accepts, raises, calls, reexports, alias_of,
-    mentions, overrides.
-
-    Example: workbench graph httpx.Client.send --hops 2 --rel raises --rel inherits --direction out
-    """
-    from workbench.cli.render_graph import render_paths, render_subgraph
-
-    with _open(db_path) as wb:
-        if target:
-            found = wb.paths(path, target, max_hops=hops if hops > 1 else 3, relations=list(relations))
-            if as_json:
-                click.echo(json.dumps([p.to_json() for p in found], indent=2))
-                return
-            nodes = wb.graph.nodes({n for p in found for n in p.nodes})
-            render_paths(_console(), path, target, found, nodes)
-            return
-        sub = wb.subgraph(path, hops, list(relations), direction, max_nodes)
-    if as_json:
-        from dataclasses import asdict
-
-        click.echo(
-            json.dumps(
-                {
-                    "root": sub.root,
-                    "nodes": [asdict(n) | {"depth": sub.depth[p]} for p, n in sub.nodes.items()],
-                    "edges": [e.to_json() for e in sub.edges],
-                    "truncated": sub.truncated,
-                },
-                indent=2,
-            )
-        )
-        return
-    render_subgraph(_console(), sub)
-
-
-@main.command()
-@click.argument("question")
-@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50))
-@click.option(
-    "--hops", default=3, show_default=True, type=click.IntRange(1, 6), help="Most relations walked."
-)
-@click.option(
-    "--explain", is_flag=True, help="Print the plan, each step's results and timing, and every path."
-)
-@click.option(
-    "--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 600), help="Seconds per step."
-)
-@click.option(
-    "--synthesize", is_flag=True, help="Add a prose answer from the chat endpoint in $WORKBENCH_LLM_URL."
-)
-@click.option("--json", "as_json", is_flag=True, help="The plan, steps and answer as JSON.")
-@db_option
-@reports_errors
-def ask(
-    question: str,
-    k: int,
-    hops: int,
-    explain: bool,
-    timeout: float,
-    synthesize: bool,
-    as_json: bool,
-    db_path: Path | None,
-) -> None:
-    """Answer a question that may need several lookups, with the paths that support it.
-
-    The planner classifies the question (lookup, how-to, comparison, relationship, chain),
-    runs its sub-queries at once and walks the API graph along the relations it names.
-
-    Example: workbench ask "what does httpx raise when a read times out, and what is its base class" --explain
-    """
-    from workbench.cli.render_graph import render_answer
-
-    with _open(db_path) as wb:
-        if synthesize and not wb.settings.synthesis.enabled:
-            raise click.UsageError("--synthesize needs WORKBENCH_LLM_URL (an OpenAI-compatible endpoint)")
-        answer = wb.ask(question, k, hops, timeout, synthesize=synthesize)
-    if as_json:
-        click.echo(json.dumps(answer.to_json(), indent=2))
-        return
-    render_answer(_console(), answer, explain)
-
-
-@main.command()
-@click.argument("names", nargs=-1)
-@click.option("--check", "only_check", is_flag=True, help="Only say what changed; write nothing.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-@db_option
-@reports_errors
-def update(names: tuple[str, ...], only_check: bool, quiet: bool, db_path: Path | None) -> None:
-    """Re-index the indexed libraries whose installed version or sources changed.
-
-    Entities are diffed by content hash (added / changed / removed / unchanged) and only
-    chunks whose text changed are re-embedded; a failed update keeps the previous version.
-
-    Example: workbench update --check     workbench update httpx
-    """
-    from workbench.cli.progress import RichIngestProgress
-    from workbench.cli.render_library import render_update_check, render_update_reports
-
-    with _open(db_path, read_only=only_check) as wb:
-        if only_check:
-            render_update_check(_console(), wb.check_updates(list(names) or None))
-            return
-        with RichIngestProgress(_console(stderr=True), enabled=not quiet) as progress:
-            reports = wb.update(list(names) or None, progress=progress)
-    render_update_reports(_console(), reports)
-    if any(r.status == "failed" for r in reports):
-        sys.exit(2)
-
-
-@main.group(invoke_without_command=True)
-@click.pass_context
-def compliance(ctx: click.Context) -> None:
-    """Licenses of the indexed libraries against the policy ($WORKBENCH_LICENSE_ALLOW), and
-    the opt-out list.
-
-    Example: workbench compliance report --format md     workbench compliance optout somelib --reason "legal"
-    """
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(compliance_report)
-
-
-@compliance.command(name="report")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "md", "json"]), default="table", show_default=True
-)
-@db_option
-@reports_errors
-def compliance_report(fmt: str = "table", db_path: Path | None = None) -> None:
-    """License, class and verdict per library.
-
-    Example: workbench compliance report --format json
-    """
-    from workbench.cli.render_library import render_compliance
-
-    with _open(db_path) as wb:
-        verdicts = wb.compliance()
-    render_compliance(_console(), verdicts, fmt)
-
-
-@compliance.command(name="optout")
-@click.argument("library")
-@click.option("--reason", required=True, help="Why (kept with the opt-out).")
-@db_option
-@reports_errors
-def compliance_optout(library: str, reason: str, db_path: Path | None) -> None:
-    """Purge a library from the file and refuse it until it is opted in again.
-
-    Example: workbench compliance optout idna --reason "license review pending"
-    """
-    with _open(db_path, read_only=False) as wb:
-        removed = wb.opt_out(library, reason)
-    click.echo(f"{library}: opted out, {removed} entities removed")
-
-
-@compliance.command(name="optin")
-@click.argument("library")
-@db_option
-@reports_errors
-def compliance_optin(library: str, db_path: Path | None) -> None:
-    """Take a library off the opt-out list (then `workbench ingest` it).
-
-    Example: workbench compliance optin idna
-    """
-    with _open(db_path, read_only=False) as wb:
-        wb.opt_in(library)
-    click.echo(f"{library}: opted in; `workbench ingest {library}` indexes it again")
-
-
-@main.command()
-@click.argument("name", required=False)
-@click.option("--reason", default="", help="Why the library would help.")
-@db_option
-@reports_errors
-def suggest(name: str | None, reason: str, db_path: Path | None) -> None:
-    """Suggest a library to index (the same name again counts up); no NAME lists them.
-
-    Example: workbench suggest pydantic --reason "our models use it"
-    """
-    if name is None:
-        with _open(db_path) as wb:
-            for suggested, count, reasons in wb.suggestions():
-                click.echo(f"{count:4d}  {suggested}  {'; '.join(reasons)}")
-        return
-    with _open(db_path, read_only=False) as wb:
-        count = wb.suggest(name, reason)
-    click.echo(f"{name.strip().lower()}: suggested {count} time(s)")
-
-
-@main.command()
-@click.argument("query", required=False)
-@click.argument("path", required=False)
-@click.argument("verdict", required=False, type=click.Choice(["good", "bad"]))
-@click.option(
-    "--export",
-    "export_to",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the feedback as eval cases (JSON lines) for `workbench eval --set`.",
-)
-@db_option
-@reports_errors
-def feedback(
-    query: str | None, path: str | None, verdict: str | None, export_to: Path | None, db_path: Path | None
-) -> None:
-    """Mark a result good or bad for a query; --export writes them as eval cases.
-
-    Example: workbench feedback "set a timeout" httpx.Timeout good     workbench feedback --export fb.jsonl
-    """
-    if export_to is not None:
-        with _open(db_path) as wb:
-            cases = wb.feedback_cases()
-        export_to.write_text(
-            "".join(
-                json.dumps({"id": c.id, "question": c.question, "expected": c.expected}) + "\n" for c in cases
-            )
-        )
-        click.echo(f"{len(cases)} eval case(s) written to {export_to}")
-        return
-    if not (query and path and verdict):
-        raise click.UsageError("give QUERY PATH good|bad, or --export FILE")
-    with _open(db_path, read_only=False) as wb:
-        resolved = wb.feedback(query, path, verdict)
-    click.echo(f"recorded: {resolved} is {verdict} for {query!r}")
 
 
 @main.command(name="libraries")
@@ -595,6 +287,10 @@ def bench(eval_set: Path, repeat: int, multihop_set: Path, db_path: Path | None)
     with _open(db_path) as wb:
         result = run_bench(wb, questions, repeat=repeat, multihop_questions=hop_questions)
     render_bench(_console(), result)
+
+
+for command in (graph, ask, update, compliance, suggest, feedback):
+    main.add_command(command)
 
 
 if __name__ == "__main__":

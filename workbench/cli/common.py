@@ -1,0 +1,77 @@
+"""What every `workbench` command shares: options, error reporting, opening the file."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workbench.config import default_db_path
+from workbench.errors import WorkbenchError
+
+DEFAULT_EVAL_SET = Path("data") / "eval" / "questions.jsonl"
+DEFAULT_MULTIHOP_SET = Path("data") / "eval" / "multihop.jsonl"
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--db FILE`, shared by every command."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Workbench DuckDB file [default: data/workbench.duckdb, or $WORKBENCH_DB].",
+    )(func)
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a WorkbenchError into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except WorkbenchError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper
+
+
+def open_workbench(db_path: Path | None, read_only: bool = True) -> Any:
+    from workbench.facade import Workbench
+
+    return Workbench(db_path or default_db_path(), read_only=read_only)
+
+
+def eval_set_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--set FILE`: a JSON-lines evaluation set, by default the bundled one."""
+    return click.option(
+        "--set",
+        "eval_set",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_EVAL_SET,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def multihop_set_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--multihop-set FILE`: JSON-lines multi-hop questions, by default the bundled ones."""
+    return click.option(
+        "--multihop-set",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_MULTIHOP_SET,
+        show_default=True,
+        help=help_text,
+    )

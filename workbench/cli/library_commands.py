@@ -1,0 +1,156 @@
+"""Library management commands: update, compliance, suggest, feedback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.cli.common import console as _console
+from workbench.cli.common import db_option, reports_errors
+from workbench.cli.common import open_workbench as _open
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--check", "only_check", is_flag=True, help="Only say what changed; write nothing.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@db_option
+@reports_errors
+def update(names: tuple[str, ...], only_check: bool, quiet: bool, db_path: Path | None) -> None:
+    """Re-index the indexed libraries whose installed version or sources changed.
+
+    Entities are diffed by content hash (added / changed / removed / unchanged) and only
+    chunks whose text changed are re-embedded; a failed update keeps the previous version.
+
+    Example: workbench update --check     workbench update httpx
+    """
+    from workbench.cli.progress import RichIngestProgress
+    from workbench.cli.render_library import render_update_check, render_update_reports
+
+    with _open(db_path, read_only=only_check) as wb:
+        if only_check:
+            render_update_check(_console(), wb.check_updates(list(names) or None))
+            return
+        with RichIngestProgress(_console(stderr=True), enabled=not quiet) as progress:
+            reports = wb.update(list(names) or None, progress=progress)
+    render_update_reports(_console(), reports)
+    if any(r.status == "failed" for r in reports):
+        sys.exit(2)
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def compliance(ctx: click.Context) -> None:
+    """Licenses of the indexed libraries against the policy ($WORKBENCH_LICENSE_ALLOW), and
+    the opt-out list.
+
+    Example: workbench compliance report --format md     workbench compliance optout somelib --reason "legal"
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(compliance_report)
+
+
+@compliance.command(name="report")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "md", "json"]), default="table", show_default=True
+)
+@db_option
+@reports_errors
+def compliance_report(fmt: str = "table", db_path: Path | None = None) -> None:
+    """License, class and verdict per library.
+
+    Example: workbench compliance report --format json
+    """
+    from workbench.cli.render_library import render_compliance
+
+    with _open(db_path) as wb:
+        verdicts = wb.compliance()
+    render_compliance(_console(), verdicts, fmt)
+
+
+@compliance.command(name="optout")
+@click.argument("library")
+@click.option("--reason", required=True, help="Why (kept with the opt-out).")
+@db_option
+@reports_errors
+def compliance_optout(library: str, reason: str, db_path: Path | None) -> None:
+    """Purge a library from the file and refuse it until it is opted in again.
+
+    Example: workbench compliance optout idna --reason "license review pending"
+    """
+    with _open(db_path, read_only=False) as wb:
+        removed = wb.opt_out(library, reason)
+    click.echo(f"{library}: opted out, {removed} entities removed")
+
+
+@compliance.command(name="optin")
+@click.argument("library")
+@db_option
+@reports_errors
+def compliance_optin(library: str, db_path: Path | None) -> None:
+    """Take a library off the opt-out list (then `workbench ingest` it).
+
+    Example: workbench compliance optin idna
+    """
+    with _open(db_path, read_only=False) as wb:
+        wb.opt_in(library)
+    click.echo(f"{library}: opted in; `workbench ingest {library}` indexes it again")
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--reason", default="", help="Why the library would help.")
+@db_option
+@reports_errors
+def suggest(name: str | None, reason: str, db_path: Path | None) -> None:
+    """Suggest a library to index (the same name again counts up); no NAME lists them.
+
+    Example: workbench suggest pydantic --reason "our models use it"
+    """
+    if name is None:
+        with _open(db_path) as wb:
+            for suggested, count, reasons in wb.suggestions():
+                click.echo(f"{count:4d}  {suggested}  {'; '.join(reasons)}")
+        return
+    with _open(db_path, read_only=False) as wb:
+        count = wb.suggest(name, reason)
+    click.echo(f"{name.strip().lower()}: suggested {count} time(s)")
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.argument("path", required=False)
+@click.argument("verdict", required=False, type=click.Choice(["good", "bad"]))
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the feedback as eval cases (JSON lines) for `workbench eval --set`.",
+)
+@db_option
+@reports_errors
+def feedback(
+    query: str | None, path: str | None, verdict: str | None, export_to: Path | None, db_path: Path | None
+) -> None:
+    """Mark a result good or bad for a query; --export writes them as eval cases.
+
+    Example: workbench feedback "set a timeout" httpx.Timeout good     workbench feedback --export fb.jsonl
+    """
+    if export_to is not None:
+        with _open(db_path) as wb:
+            cases = wb.feedback_cases()
+        export_to.write_text(
+            "".join(
+                json.dumps({"id": c.id, "question": c.question, "expected": c.expected}) + "\n" for c in cases
+            )
+        )
+        click.echo(f"{len(cases)} eval case(s) written to {export_to}")
+        return
+    if not (query and path and verdict):
+        raise click.UsageError("give QUERY PATH good|bad, or --export FILE")
+    with _open(db_path, read_only=False) as wb:
+        resolved = wb.feedback(query, path, verdict)
+    click.echo(f"recorded: {resolved} is {verdict} for {query!r}")
