@@ -76,6 +76,17 @@ def test_a_failed_update_keeps_the_previous_version(indexed, embedder):
         assert wb.history("wbfixture")[0]["status"] == "failed"
 
 
+def test_a_module_griffe_can_no_longer_read_fails_the_update(indexed, embedder):
+    path, package = indexed
+    (package / "styles.py").write_text("def broken(:\n    pass\n")  # griffe skips such a module
+    with Workbench(path, read_only=False, embedder=embedder) as wb:
+        counts = wb.counts()
+        report = wb.update(["wbfixture"])[0]
+        assert report.status == "failed" and "wbfixture/styles.py" in report.message
+        assert wb.counts() == counts
+        assert wb.search("standard deviation of numbers", 1)[0].path == "wbfixture.numpy_style"
+
+
 def test_opt_out_purges_and_refuses_until_opted_in(indexed, embedder):
     path, _ = indexed
     with Workbench(path, read_only=False, embedder=embedder) as wb:

@@ -126,6 +126,7 @@ def ingest_package(
     progress.phase(package.name, "loading with griffe")
     root = load_package(package)
     extraction = extract(package, root)
+    _refuse_lost_modules(db, package, extraction.entities)
     _diff(report, records.content_hashes(db, package.name), extraction.entities)
     report.load_seconds = time.perf_counter() - started
     chunks = chunk_entities(extraction.entities, extraction.aliases)
@@ -179,6 +180,23 @@ def ingest_package(
     record_outcome(db, report)
     progress.library_finished(report)
     return report
+
+
+def _refuse_lost_modules(db: Database, package: InstalledPackage, entities: list) -> None:
+    """griffe skips a module it cannot parse; re-indexing would then silently drop that
+    module's entities. A module indexed before whose file is still there but which is now
+    missing means exactly that: the update fails and the previous version stays.
+
+    Raises:
+        LibraryLoadError: naming the first such file.
+    """
+    now = {e.path for e in entities if e.kind == "module"}
+    for path, filepath in records.indexed_modules(db, package.name):
+        if path not in now and filepath and (package.search_path / filepath).is_file():
+            raise LibraryLoadError(
+                f"griffe cannot read {filepath} any more (it was indexed before): "
+                f"'{package.name}' keeps its previous version"
+            )
 
 
 def _diff(report: IngestReport, before: dict[str, str], entities: list) -> None:

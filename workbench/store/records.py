@@ -47,6 +47,14 @@ def content_hashes(db: Database, library: str) -> dict[str, str]:
     return dict(rows)
 
 
+def indexed_modules(db: Database, library: str) -> list[tuple[str, str]]:
+    """(module path, file relative to site-packages) of a library's stored modules."""
+    rows = db.execute(
+        "SELECT path, filepath FROM entities WHERE library = ? AND kind = 'module' ORDER BY path", [library]
+    ).fetchall()
+    return [(p, f or "") for p, f in rows]
+
+
 def opted_out(db: Database) -> dict[str, str]:
     """Library -> reason, for every opted-out library."""
     return dict(db.execute("SELECT library, reason FROM opt_outs ORDER BY library").fetchall())
