@@ -180,9 +180,7 @@ class Workbench:
         resolved = queries.resolve_path(self.db, path.strip())
         entity = queries.get_entity(self.db, resolved) if resolved else None
         if entity is None:
-            close = queries.similar_paths(self.db, path.strip(), 3)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise EntityNotFoundError(f"no entity '{path}' in the index{hint}")
+            raise EntityNotFoundError(f"no entity '{path}' in the index{queries.did_you_mean(self.db, path)}")
         return EntityDetail(entity=entity, members=queries.members_of(self.db, entity.path))
 
     def libraries(self) -> list[LibraryInfo]:

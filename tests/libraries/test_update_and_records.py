@@ -64,27 +64,23 @@ def test_update_diffs_by_content_hash_and_reembeds_only_changed_chunks(indexed, 
         assert history[0]["changed"] == 2 and history[0]["license"] == ""
 
 
-def test_a_failed_update_keeps_the_previous_version(indexed, embedder):
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("__init__.py", "griffe cannot read"),  # griffe cannot load the package at all
+        ("styles.py", "wbfixture/styles.py"),  # griffe skips the module: its entities would vanish
+    ],
+)
+def test_a_failed_update_keeps_the_previous_version(indexed, embedder, broken, message):
     path, package = indexed
-    (package / "__init__.py").write_text("def broken(:\n    pass\n")  # griffe cannot read it
+    (package / broken).write_text("def broken(:\n    pass\n")
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         counts = wb.counts()
         report = wb.update(["wbfixture"])[0]
-        assert report.status == "failed" and "griffe cannot read" in report.message
+        assert report.status == "failed" and message in report.message
         assert wb.counts() == counts
         assert wb.search("standard deviation of numbers", 1)[0].path == "wbfixture.numpy_style"
         assert wb.history("wbfixture")[0]["status"] == "failed"
-
-
-def test_a_module_griffe_can_no_longer_read_fails_the_update(indexed, embedder):
-    path, package = indexed
-    (package / "styles.py").write_text("def broken(:\n    pass\n")  # griffe skips such a module
-    with Workbench(path, read_only=False, embedder=embedder) as wb:
-        counts = wb.counts()
-        report = wb.update(["wbfixture"])[0]
-        assert report.status == "failed" and "wbfixture/styles.py" in report.message
-        assert wb.counts() == counts
-        assert wb.search("standard deviation of numbers", 1)[0].path == "wbfixture.numpy_style"
 
 
 def test_opt_out_purges_and_refuses_until_opted_in(indexed, embedder):

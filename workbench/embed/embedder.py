@@ -130,14 +130,7 @@ class Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         """One query vector; the last few are cached (a planner embeds a question once for
         its search and again to rank graph neighbours)."""
-        cached = self._recent.get(text)
-        if cached is None:
-            cached = self.embed([text])[0]
-            with self._lock:
-                self._recent[text] = cached
-                while len(self._recent) > QUERY_CACHE:
-                    self._recent.pop(next(iter(self._recent)))
-        return cached
+        return self.embed_queries([text])[0]
 
 
 def vector_literal(vector: np.ndarray) -> str:

@@ -13,16 +13,12 @@ from typing import Literal, Protocol
 from workbench.errors import StoreError
 from workbench.model import GraphEdge
 from workbench.store.database import Database
+from workbench.store.queries import sql_strings
 
 Direction = Literal["out", "in", "both"]
 DIRECTIONS: tuple[str, ...] = ("out", "in", "both")
 PROPERTY_GRAPH = "api_graph"
 _COLUMNS = "src, dst, relation, evidence, weight, detail"
-
-
-def sql_strings(values: list[str] | tuple[str, ...] | set[str]) -> str:
-    """A literal SQL list: DuckDB answers `col IN (literals)` from the ART index."""
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
 
 
 class HopBackend(Protocol):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from workbench.errors import EntityNotFoundError, QueryError
-from workbench.graph.backend import DIRECTIONS, HopBackend, open_backend, sql_strings
+from workbench.graph.backend import DIRECTIONS, HopBackend, open_backend
 from workbench.model import RELATIONS, GraphEdge, GraphNode, GraphPath, Subgraph
 from workbench.store import queries
 from workbench.store.database import Database
+from workbench.store.queries import sql_strings
 
 #: `alias_of` joins a public name to its definition: walks skip it unless asked, or every
 #: path would come twice (through the module's `reexports` edge and through the alias).
@@ -56,9 +57,7 @@ class Graph:
         row = self.db.execute("SELECT path FROM graph_nodes WHERE path = ?", [path]).fetchone()
         if row:
             return row[0]
-        close = queries.similar_paths(self.db, path, 3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise EntityNotFoundError(f"no node '{path}' in the graph{hint}")
+        raise EntityNotFoundError(f"no node '{path}' in the graph{queries.did_you_mean(self.db, path)}")
 
     def nodes(self, paths: Iterable[str]) -> dict[str, GraphNode]:
         """Nodes by path; a path missing from the graph tables comes back as a stub."""

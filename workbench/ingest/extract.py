@@ -10,6 +10,7 @@ from typing import Any
 import griffe
 
 from workbench.ingest.docstrings import is_deprecated_text, parse_docstring, summary_of
+from workbench.ingest.identifiers import is_private_name, is_public_path
 from workbench.ingest.packages import InstalledPackage
 from workbench.ingest.relations import RelationReader, alias_edges
 from workbench.model import Edge, Entity
@@ -26,16 +27,6 @@ class Extraction:
     entities: list[Entity] = field(default_factory=list)
     aliases: list[tuple[str, str]] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
-
-
-def is_private_name(name: str) -> bool:
-    """`_x` is private; dunders like `__init__` are not."""
-    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
-
-
-def is_public_path(path: str) -> bool:
-    """A dotted path is public when none of its parts is private."""
-    return not any(is_private_name(part) for part in path.split("."))
 
 
 def _kind(obj: griffe.Object) -> str:

@@ -43,3 +43,13 @@ def expand_identifiers(text: str) -> str:
 def query_words(query: str) -> list[str]:
     """Lower-cased identifiers and words of a query, for exact-name matching."""
     return [m.group(0).lower() for m in _IDENTIFIER.finditer(query)]
+
+
+def is_private_name(name: str) -> bool:
+    """`_x` is private; dunders like `__init__` are not."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def is_public_path(path: str) -> bool:
+    """A dotted path is public when none of its parts is private."""
+    return not any(is_private_name(part) for part in path.split("."))

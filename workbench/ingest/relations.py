@@ -174,11 +174,10 @@ class RelationReader:
             if section.kind != "raises":
                 continue
             for item in section.items:
-                written = item.annotation or item.name
-                for name in _EXCEPTION_NAME.findall(written)[:1]:
-                    target = resolve_name(obj, name, allow_unscoped=True)
-                    if target:
-                        out.append(Edge(obj.path, target, "raises", "docstring", 0.9))
+                written = _EXCEPTION_NAME.search(item.annotation or item.name)
+                target = resolve_name(obj, written.group(), allow_unscoped=True) if written else None
+                if target:
+                    out.append(Edge(obj.path, target, "raises", "docstring", 0.9))
         text = obj.docstring.value if obj.docstring else ""
         if text:
             seen = set()

@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workbench.config import SearchSettings
 from workbench.embed.embedder import Embedder, vector_literal
-from workbench.graph.backend import sql_strings
 from workbench.graph.walk import Graph
+from workbench.ingest.identifiers import is_public_path
 from workbench.model import AnswerItem, GraphPath, Hit
 from workbench.retrieve import calibration
-from workbench.retrieve import search as search_module
 from workbench.retrieve.intents import Hop, relation_chain
 from workbench.store import queries
 from workbench.store.database import Database
+from workbench.store.queries import sql_strings
 
 SEEDS = 20
 
@@ -61,7 +60,6 @@ class _Beam:
     node: str
     score: float
     path: GraphPath
-    skipped: int = 0
 
 
 @dataclass
@@ -109,10 +107,6 @@ class ChunkVectors:
             if rows:
                 out[path] = max(0.0, float((self.matrix[rows] @ vector).max()))
         return out
-
-
-def _is_private(path: str) -> bool:
-    return any(p.startswith("_") and not (p.startswith("__") and p.endswith("__")) for p in path.split("."))
 
 
 def _name_overlap(name: str, words: set[str]) -> float:
@@ -170,15 +164,15 @@ def _walk(
             edge.weight * settings.decay * (settings.relevance_floor + (1 - settings.relevance_floor) * sim)
         )
         name = there.rsplit(".", 1)[-1]
-        if _is_private(known[there].public_path) or (name.startswith("__") and name.endswith("__")):
+        if not is_public_path(known[there].public_path) or (name.startswith("__") and name.endswith("__")):
             factor *= settings.private_factor
         factor *= 1 + (settings.name_factor - 1) * _name_overlap(name, words)
         for beam in by_node.get(here, []):
             if there in beam.path.nodes:
                 continue
             path = GraphPath([*beam.path.nodes, there], [*beam.path.edges, edge])
-            moved.append(_Beam(there, beam.score * factor, path, beam.skipped))
-    kept = [_Beam(b.node, b.score * settings.skip, b.path, b.skipped + 1) for b in beams]
+            moved.append(_Beam(there, beam.score * factor, path))
+    kept = [_Beam(b.node, b.score * settings.skip, b.path) for b in beams]
     out = sorted(moved + kept, key=lambda b: (-b.score, b.path.hops, b.node))
     return out[: settings.beam]
 
@@ -192,23 +186,18 @@ def multi_hop(
     k: int = 10,
     max_hops: int = 3,
     chain: list[Hop] | None = None,
+    seeds: list[Hit],
     settings: HopSettings | None = None,
-    seeds: list[Hit] | None = None,
-    search_settings: SearchSettings | None = None,
-    bm25_ready: bool = True,
     vectors: ChunkVectors | None = None,
 ) -> WalkResult:
     """Answer a question that needs several lookups; see the module docstring.
 
-    `seeds` are the hybrid hits of the question if the caller has them (at least
-    `settings.seeds`); they are searched here otherwise. With no relation cue in the
+    `seeds` are the hybrid hits of the question (at least `settings.seeds` of them); the
+    caller searches, so that its search cache serves both. With no relation cue in the
     question (and no `chain`), this is hybrid search with paths of length zero.
     """
     settings = settings or HopSettings()
     hops = chain if chain is not None else relation_chain(question, max_hops)
-    if seeds is None:
-        request = search_module.validate(question, max(settings.seeds, k))
-        seeds = search_module.search(db, embedder, request, search_settings, bm25_ready=bm25_ready)
     seeds = seeds[: settings.seeds]
     result = WalkResult(hops[:max_hops], seeds)
     if not seeds:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Protocol
 
 from workbench.model import Answer, AnswerItem, GraphPath, Hit, Plan, PlanStep, StepResult
@@ -131,19 +132,7 @@ class Planner:
             found = self.services.paths(ends[0].path, ends[1].path, 4)
             if not found:
                 return []
-            return [
-                AnswerItem(
-                    ends[1].path,
-                    ends[1].public_path,
-                    ends[1].kind,
-                    ends[1].library,
-                    ends[1].summary,
-                    ends[1].score,
-                    ends[1].confidence,
-                    "graph",
-                    found[:3],
-                )
-            ]
+            return [replace(ends[1], via="graph", paths=found[:3])]
         raise ValueError(f"unknown step kind {step.kind}")
 
     def run(self, the_plan: Plan) -> Answer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -211,10 +212,10 @@ def _entity_from_row(row: tuple[Any, ...]) -> Entity:
     )
 
 
-def _sql_strings(values: list[str]) -> str:
-    """A literal SQL list of strings: unlike a bound list, DuckDB answers `col IN (...)`
-    of literals from an ART index."""
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+def sql_strings(values: Iterable[str]) -> str:
+    """A literal SQL list of strings, sorted: unlike a bound list, DuckDB answers
+    `col IN (...)` of literals from an ART index."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
 
 
 def entity_summaries(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
@@ -233,7 +234,7 @@ def entity_summaries(db: Database, paths: list[str]) -> dict[str, dict[str, Any]
         "parent_path",
     )
     rows = db.execute(
-        f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({_sql_strings(paths)})"
+        f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})"
     ).fetchall()
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
 
@@ -282,6 +283,12 @@ def similar_paths(db: Database, path: str, limit: int = 5) -> list[str]:
         [path, limit],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def did_you_mean(db: Database, path: str) -> str:
+    """ " (did you mean a, b, c?)" for an unknown path, or "" when nothing is close."""
+    close = similar_paths(db, path.strip(), 3)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
 def list_libraries(db: Database) -> list[LibraryInfo]:
