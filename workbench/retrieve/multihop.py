@@ -118,10 +118,7 @@ def _name_overlap(name: str, words: set[str]) -> float:
     parts = [p for p in re.split(r"_|(?<=[a-z])(?=[A-Z])", name.strip("_")) if p]
     if not parts:
         return 0.0
-    joined = {a + b for a, b in zip(sorted(words), sorted(words)[1:], strict=False)}
-    found = sum(
-        1 for p in parts if p.lower() in words or p.lower() in joined or p.lower().rstrip("s") in words
-    )
+    found = sum(1 for p in parts if p.lower() in words or p.lower().rstrip("s") in words)
     return found / len(parts)
 
 
