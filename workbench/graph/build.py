@@ -51,7 +51,8 @@ def is_stale(db: Database) -> bool:
 
 
 def rebuild(db: Database) -> None:
-    """Rebuild `graph_edges` and `graph_nodes` in one transaction, with their indexes."""
+    """Rebuild `graph_edges` and `graph_nodes` in one transaction, with their indexes, and
+    fold them into the file."""
     with db.transaction() as conn:
         conn.execute(_TARGETS)
         conn.execute(_EDGES)
@@ -61,6 +62,7 @@ def rebuild(db: Database) -> None:
         conn.execute("CREATE INDEX graph_edges_dst ON graph_edges (dst)")
         conn.execute("CREATE INDEX graph_nodes_path ON graph_nodes (path)")
         db.set_meta("graph_dirty", "0", conn)
+    db.checkpoint()
 
 
 def size(db: Database) -> list[tuple[str, int]]:

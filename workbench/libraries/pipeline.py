@@ -271,7 +271,6 @@ def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None
     if graph_build.is_stale(db):
         progress.message("building the API graph")
         graph_build.rebuild(db)
-        db.checkpoint()
 
 
 def installed_library_names() -> list[str]:
