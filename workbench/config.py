@@ -117,6 +117,27 @@ class CompliancePolicy:
     )
 
 
+#: The bundled snapshot of popular PyPI packages (see data/pypi/README.md).
+DEFAULT_SNAPSHOT = Path(__file__).resolve().parents[1] / "data" / "pypi" / "popular.csv"
+
+
+@dataclass(frozen=True)
+class DiscoverySettings:
+    """Where `workbench discover` looks: the bundled snapshot, and PyPI's JSON API
+    (`--online` only) at WORKBENCH_PYPI_URL with short timeouts."""
+
+    snapshot: Path = field(
+        default_factory=lambda: Path(os.environ.get("WORKBENCH_PYPI_SNAPSHOT", "") or DEFAULT_SNAPSHOT)
+    )
+    pypi_url: str = field(
+        default_factory=lambda: os.environ.get("WORKBENCH_PYPI_URL", "https://pypi.org").rstrip("/")
+    )
+    timeout_s: float = field(default_factory=lambda: float(os.environ.get("WORKBENCH_PYPI_TIMEOUT", "3")))
+    #: the whole online pass stops after this, whatever is still pending
+    deadline_s: float = 10.0
+    workers: int = 8
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings in one object, passed down explicitly."""
@@ -125,3 +146,4 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     synthesis: SynthesisSettings = field(default_factory=SynthesisSettings)
     compliance: CompliancePolicy = field(default_factory=CompliancePolicy)
+    discovery: DiscoverySettings = field(default_factory=DiscoverySettings)

@@ -39,3 +39,7 @@ class QueryError(WorkbenchError):
 
 class EntityNotFoundError(WorkbenchError):
     """No entity has the requested dotted path."""
+
+
+class FetchError(WorkbenchError):
+    """A package could not be fetched or unpacked (no wheel, pip failed, bad wheel file)."""

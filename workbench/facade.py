@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
@@ -13,15 +14,21 @@ from workbench.errors import (
     LibraryOptedOutError,
     QueryError,
     StoreError,
+    UnknownLibraryError,
     WorkbenchError,
 )
 from workbench.graph import build as graph_build
 from workbench.graph.walk import Graph
-from workbench.libraries import compliance, pipeline, update
+from workbench.ingest.packages import InstalledPackage, find_package
+from workbench.libraries import add as add_library
+from workbench.libraries import compliance, fetch, pipeline, update
+from workbench.libraries import discover as discover_module
+from workbench.libraries.discover import DiscoverContext, DiscoverOptions, normalize
 from workbench.libraries.progress import IngestProgress
 from workbench.libraries.update import UpdateCheck
 from workbench.model import (
     Answer,
+    Candidate,
     EntityDetail,
     EvalCase,
     EvalRow,
@@ -235,6 +242,53 @@ class Workbench:
         self._forget_caches()
         return reports
 
+    def add(self, spec: str, *, progress: IngestProgress | None = None) -> IngestReport:
+        """Index one library: installed (`NAME`), a wheel file, or `NAME==VERSION` fetched
+        with pip into the private folder beside the file (never installed).
+
+        Raises:
+            FetchError, LibraryOptedOutError, LibraryLoadError: the file is unchanged.
+        """
+        report = add_library.add(self.db, spec, self.packages_dir, self.embedder, progress=progress)
+        self._forget_caches()
+        return report
+
+    @property
+    def packages_dir(self) -> Path:
+        """The private folder of wheels fetched or unpacked by `add`."""
+        return fetch.packages_dir(self.path)
+
+    def locate(self, name: str) -> InstalledPackage | None:
+        """An installed package, else a copy unpacked by `add`, else None."""
+        try:
+            return find_package(name)
+        except UnknownLibraryError:
+            return fetch.fetched_package(self.packages_dir, name)
+
+    def discover(
+        self, options: DiscoverOptions | None = None, progress: Callable[[str], None] | None = None
+    ) -> list[Candidate]:
+        """Ranked libraries worth indexing (see `workbench.libraries.discover`)."""
+        indexed = set()
+        for lib in self.libraries():
+            indexed |= {normalize(lib.name), normalize(lib.distribution)}
+        context = DiscoverContext(
+            indexed=indexed,
+            opted_out={normalize(name) for name in records.opted_out(self.db)},
+            suggested={normalize(name): count for name, count, _ in records.suggestions(self.db)},
+        )
+        options = options or DiscoverOptions()
+        if options.quality_cache is None:
+            options.quality_cache = self.packages_dir / "doc-quality.json"
+        return discover_module.discover(
+            options,
+            context,
+            self.settings.discovery,
+            self.settings.compliance,
+            self.locate,
+            progress or (lambda _message: None),
+        )
+
     def history(self, library: str | None = None) -> list[dict]:
         """Ingest and update outcomes, newest first."""
         return records.versions(self.db, library)
@@ -244,7 +298,7 @@ class Workbench:
         out = []
         opted = records.opted_out(self.db)
         for lib in self.libraries():
-            expression = compliance.license_of(lib.distribution)
+            expression = lib.license or compliance.license_of(lib.distribution)
             cls = compliance.classify(expression)
             out.append(
                 LicenseVerdict(

@@ -121,6 +121,9 @@ class LibraryInfo:
     ingested_at: str = ""
     duration_s: float = 0.0
     source_dir: str = ""
+    #: "installed", "wheel FILE" or "pypi NAME==VERSION" (fetched by `workbench add`)
+    origin: str = "installed"
+    license: str = ""
 
 
 @dataclass
@@ -145,6 +148,7 @@ class IngestReport:
     removed: int = 0
     unchanged: int = 0
     license: str = ""
+    origin: str = "installed"
 
 
 @dataclass
@@ -422,3 +426,43 @@ class Answer:
             "synthesis": self.synthesis,
             "synthesis_error": self.synthesis_error,
         }
+
+
+@dataclass
+class DocQuality:
+    """How well a library documents its public API, from its entities (griffe).
+
+    Shares are of public functions, methods and classes (`objects`): with a docstring,
+    with a fully annotated signature, with an example (an Examples section, `>>>` or a
+    code block).
+    """
+
+    objects: int = 0
+    docstrings: float = 0.0
+    typed: float = 0.0
+    examples: float = 0.0
+
+    @property
+    def score(self) -> float:
+        """One number in [0, 1]: docstrings weigh most, then types, then examples."""
+        return 0.5 * self.docstrings + 0.3 * self.typed + 0.2 * self.examples
+
+
+@dataclass
+class Candidate:
+    """A library `workbench discover` proposes to index, with the evidence for its rank."""
+
+    name: str
+    summary: str = ""
+    rank: int | None = None  # popularity rank on PyPI (snapshot), 1 = most downloaded
+    license: str = ""
+    license_class: str = "unknown"
+    allowed: bool = False
+    installed_version: str = ""
+    latest_version: str = ""  # from PyPI, --online only
+    has_wheel: bool | None = None  # from PyPI, --online only
+    quality: DocQuality | None = None
+    suggested: int = 0
+    sources: list[str] = field(default_factory=list)  # env, snapshot, pypi
+    notes: list[str] = field(default_factory=list)
+    score: float = 0.0

@@ -22,7 +22,7 @@ from workbench.cli.common import (
 )
 from workbench.cli.common import open_workbench as _open
 from workbench.cli.graph_commands import ask, graph
-from workbench.cli.library_commands import compliance, feedback, suggest, update
+from workbench.cli.library_commands import add, compliance, discover, feedback, suggest, update
 from workbench.model import KINDS, SEARCH_MODES
 
 
@@ -289,7 +289,7 @@ def bench(eval_set: Path, repeat: int, multihop_set: Path, db_path: Path | None)
     render_bench(_console(), result)
 
 
-for command in (graph, ask, update, compliance, suggest, feedback):
+for command in (graph, ask, discover, add, update, compliance, suggest, feedback):
     main.add_command(command)
 
 

@@ -41,6 +41,112 @@ def update(names: tuple[str, ...], only_check: bool, quiet: bool, db_path: Path 
         sys.exit(2)
 
 
+@click.command()
+@click.option(
+    "--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True, help="How many to show."
+)
+@click.option(
+    "--source",
+    "sources",
+    type=click.Choice(["env", "snapshot"]),
+    multiple=True,
+    help="Where to look (repeatable); default both: the installed packages and the bundled PyPI snapshot.",
+)
+@click.option("--online", is_flag=True, help="Also ask PyPI's JSON API (licenses, latest versions, wheels).")
+@click.option("--no-quality", is_flag=True, help="Skip measuring documentation quality with griffe.")
+@click.option(
+    "--budget",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds for measuring documentation quality.",
+)
+@click.option("--all", "include_indexed", is_flag=True, help="Include libraries already in the file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+@reports_errors
+def discover(
+    limit: int,
+    sources: tuple[str, ...],
+    online: bool,
+    no_quality: bool,
+    budget: float,
+    include_indexed: bool,
+    as_json: bool,
+    db_path: Path | None,
+) -> None:
+    """Rank libraries worth indexing: popularity (bundled PyPI snapshot), documentation
+    quality (griffe on an installed copy: docstrings, typed signatures, examples) and the
+    license against the policy. Offline unless --online ($WORKBENCH_PYPI_URL).
+
+    Example: workbench discover -n 10     workbench discover --online --json
+    """
+    from workbench.cli.render_library import render_candidates
+    from workbench.config import default_db_path
+    from workbench.libraries.discover import DiscoverOptions
+
+    options = DiscoverOptions(
+        limit=limit,
+        online=online,
+        sources=sources or ("env", "snapshot"),
+        quality=not no_quality,
+        quality_budget_s=budget,
+        include_indexed=include_indexed,
+    )
+    err = _console(stderr=True)
+    with err.status("discovering") as status:
+        path = db_path or default_db_path()
+        if path.exists():
+            with _open(path) as wb:
+                candidates = wb.discover(options, progress=status.update)
+        else:
+            candidates = _discover_without_file(path, options, status.update)
+    render_candidates(_console(), candidates, as_json)
+
+
+def _discover_without_file(path: Path, options: object, progress: object) -> list:
+    """Discovery before any file exists: nothing is indexed, opted out or suggested yet."""
+    from workbench.config import Settings
+    from workbench.libraries import discover as discover_module
+    from workbench.libraries.fetch import fetched_package, packages_dir
+
+    settings = Settings()
+
+    def locate(name: str):
+        from workbench.errors import UnknownLibraryError
+        from workbench.ingest.packages import find_package
+
+        try:
+            return find_package(name)
+        except UnknownLibraryError:
+            return fetched_package(packages_dir(path), name)
+
+    return discover_module.discover(
+        options, discover_module.DiscoverContext(), settings.discovery, settings.compliance, locate, progress
+    )
+
+
+@click.command()
+@click.argument("spec")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@db_option
+@reports_errors
+def add(spec: str, quiet: bool, db_path: Path | None) -> None:
+    """Index one library: an installed one (NAME), a wheel file, or NAME==VERSION fetched
+    with pip into a private folder beside the file (nothing is installed). A failure
+    leaves the file unchanged.
+
+    Example: workbench add attrs==25.3.0     workbench add ./dist/mylib-1.0-py3-none-any.whl
+    """
+    from workbench.cli.progress import RichIngestProgress, print_ingest_summary
+
+    with _open(db_path, read_only=False) as wb:
+        with RichIngestProgress(_console(stderr=True), enabled=not quiet) as progress:
+            report = wb.add(spec, progress=progress)
+        print_ingest_summary(_console(), [report], wb.counts())
+    click.echo(f"{report.library} {report.version} from {report.origin}")
+
+
 @click.group(invoke_without_command=True)
 @click.pass_context
 def compliance(ctx: click.Context) -> None:

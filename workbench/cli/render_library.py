@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from workbench.libraries.update import UpdateCheck
-from workbench.model import IngestReport, LicenseVerdict
+from workbench.model import Candidate, IngestReport, LicenseVerdict
 
 
 def render_update_check(console: Console, checks: list[UpdateCheck]) -> None:
@@ -68,4 +68,54 @@ def render_compliance(console: Console, verdicts: list[LicenseVerdict], fmt: str
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(*r, style="" if r[4] == "allowed" else "yellow")
+    console.print(table)
+
+
+def render_candidates(console: Console, candidates: list[Candidate], as_json: bool) -> None:
+    """The ranked candidates of `workbench discover`."""
+    if as_json:
+        rows = []
+        for c in candidates:
+            row = asdict(c)
+            row["quality_score"] = None if c.quality is None else round(c.quality.score, 3)
+            rows.append(row)
+        console.print_json(json.dumps(rows))
+        return
+    if not candidates:
+        console.print("no candidates: everything found is indexed or opted out")
+        return
+    table = Table(title="candidates to index (score = 0.6 popularity + 0.4 docs, + suggested, + installed)")
+    table.add_column("#", justify="right")
+    table.add_column("library", no_wrap=True)
+    table.add_column("score", justify="right")
+    table.add_column("PyPI rank", justify="right")
+    table.add_column("docs/typed/ex %", no_wrap=True)
+    table.add_column("license (class)")
+    table.add_column("policy")
+    table.add_column("version")
+    table.add_column("notes")
+    for i, c in enumerate(candidates, start=1):
+        quality = (
+            "-"
+            if c.quality is None
+            else f"{c.quality.docstrings:.0%}/{c.quality.typed:.0%}/{c.quality.examples:.0%}".replace("%", "")
+        )
+        version = c.installed_version or "-"
+        if c.latest_version and c.latest_version != c.installed_version:
+            version += f" (PyPI {c.latest_version})"
+        notes = list(c.notes)
+        if c.suggested:
+            notes.insert(0, f"suggested x{c.suggested}")
+        table.add_row(
+            str(i),
+            c.name,
+            f"{c.score:.3f}",
+            "-" if c.rank is None else str(c.rank),
+            quality,
+            f"{c.license or '?'} ({c.license_class})",
+            "ok" if c.allowed else "refused",
+            version,
+            "; ".join(notes),
+            style="" if c.allowed else "dim",
+        )
     console.print(table)

@@ -29,6 +29,10 @@ class InstalledPackage:
     #: stub-only packages of the same distribution that hold the real API of a compiled
     #: core, e.g. `_duckdb-stubs` for duckdb, whose `duckdb.connect` is `_duckdb.connect`
     companions: tuple[Path, ...] = ()
+    #: where it came from: "installed", or for `workbench add`, "wheel FILE" / "pypi NAME==VERSION"
+    origin: str = "installed"
+    #: the `.dist-info` folder of a package unpacked from a wheel (not importable here)
+    metadata_dir: Path | None = None
 
 
 def _normalize(name: str) -> str:

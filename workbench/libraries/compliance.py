@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib.metadata as metadata
 import re
+from email.message import Message
+from importlib.metadata import PackageMetadata
 
 from workbench.config import CompliancePolicy
+from workbench.ingest.packages import InstalledPackage
 
 _STRONG = ("AGPL", "GPL", "SSPL", "EUPL", "OSL", "CC-BY-SA", "CC-BY-NC")
 _WEAK = ("LGPL", "MPL", "EPL", "CDDL", "CPL", "MS-RL")
@@ -36,14 +39,34 @@ def license_of(distribution: str) -> str:
         meta = metadata.metadata(distribution)
     except metadata.PackageNotFoundError:
         return ""
-    expression = (meta.get("License-Expression") or "").strip()
+    return license_from_metadata(meta)
+
+
+def package_license(package: InstalledPackage) -> str:
+    """License of a package: from its unpacked wheel's METADATA, else installed metadata."""
+    if package.metadata_dir is not None:
+        return license_from_metadata(metadata.PathDistribution(package.metadata_dir).metadata)
+    return license_of(package.distribution)
+
+
+def license_from_metadata(meta: Message | PackageMetadata) -> str:
+    """License of core metadata (installed, or a wheel's METADATA)."""
+    return license_from_fields(
+        meta.get("License-Expression") or "", meta.get("License") or "", meta.get_all("Classifier") or []
+    )
+
+
+def license_from_fields(expression: str, field: str, classifiers: list[str]) -> str:
+    """`License-Expression`, then a short `License` field, then the license classifiers
+    mapped to SPDX; "" when none says (metadata, a wheel's METADATA or PyPI's JSON)."""
+    expression = (expression or "").strip()
     if expression:
         return expression
-    field = (meta.get("License") or "").strip()
+    field = (field or "").strip()
     if field and len(field) <= 60 and "\n" not in field and "copyright" not in field.lower():
         return field
     found = []
-    for classifier in meta.get_all("Classifier") or []:
+    for classifier in classifiers:
         if classifier.startswith("License ::"):
             name = classifier.split("::")[-1].strip()
             found.append(_CLASSIFIER.get(name, name))

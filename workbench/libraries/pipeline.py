@@ -20,7 +20,7 @@ from workbench.ingest.packages import (
     fingerprint,
     installed_packages,
 )
-from workbench.libraries.compliance import license_of
+from workbench.libraries.compliance import package_license
 from workbench.libraries.progress import IngestProgress, SilentProgress
 from workbench.model import IngestReport, LibraryInfo
 from workbench.store import queries, records, writer
@@ -108,7 +108,10 @@ def ingest_package(
     progress = progress or SilentProgress()
     started = time.perf_counter()
     report = IngestReport(
-        library=package.name, version=package.version, license=license_of(package.distribution)
+        library=package.name,
+        version=package.version,
+        license=package_license(package),
+        origin=package.origin,
     )
     reason = records.opted_out(db).get(package.name)
     if reason is not None:
@@ -162,6 +165,8 @@ def ingest_package(
         fingerprint=print_fp,
         duration_s=time.perf_counter() - started,
         source_dir=str(package.path),
+        origin=package.origin,
+        license=report.license,
     )
     writer.replace_library(
         db,
@@ -225,6 +230,7 @@ def record_outcome(db: Database, report: IngestReport) -> None:
             "embedded": report.embedded,
             "duration_s": report.seconds,
             "message": report.message,
+            "origin": report.origin,
         },
     )
 

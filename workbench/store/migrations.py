@@ -96,11 +96,19 @@ def m004_library_records(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext)
     )
 
 
+def m005_library_origin(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext) -> None:
+    """Where a library came from (installed, a wheel file, fetched from PyPI) and its license."""
+    conn.execute("ALTER TABLE libraries ADD COLUMN origin VARCHAR DEFAULT 'installed'")
+    conn.execute("ALTER TABLE libraries ADD COLUMN license VARCHAR DEFAULT ''")
+    conn.execute("ALTER TABLE library_versions ADD COLUMN origin VARCHAR DEFAULT 'installed'")
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection, MigrationContext], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "entity path index", m002_entity_path_index),
     (3, "graph edges", m003_edges),
     (4, "library records", m004_library_records),
+    (5, "library origin and license", m005_library_origin),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -295,8 +295,8 @@ def list_libraries(db: Database) -> list[LibraryInfo]:
     """Libraries in the file, by name."""
     rows = db.execute(
         "SELECT name, distribution, version, fingerprint, entity_count, chunk_count, "
-        "alias_count, CAST(ingested_at AS VARCHAR), duration_s, source_dir "
-        "FROM libraries ORDER BY name"
+        "alias_count, CAST(ingested_at AS VARCHAR), duration_s, source_dir, "
+        "coalesce(origin, 'installed'), coalesce(license, '') FROM libraries ORDER BY name"
     ).fetchall()
     return [LibraryInfo(*r) for r in rows]
 

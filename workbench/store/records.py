@@ -17,7 +17,7 @@ def add_version(db: Database, row: dict[str, Any]) -> None:
     """Append one ingest or update outcome to the history."""
     keys = (
         "library", "version", "license", "status", "entities", "added", "changed",
-        "removed", "unchanged", "embedded", "duration_s", "message",
+        "removed", "unchanged", "embedded", "duration_s", "message", "origin",
     )  # fmt: skip
     with db.transaction() as conn:
         marks = ", ".join("?" * len(keys))
@@ -32,7 +32,7 @@ def versions(db: Database, library: str | None = None) -> list[dict[str, Any]]:
     where, params = ("WHERE library = ?", [library]) if library else ("", [])
     cursor = db.execute(
         "SELECT library, version, license, CAST(ingested_at AS VARCHAR), status, entities, added, changed, "
-        f"removed, unchanged, embedded, duration_s, message FROM library_versions {where} "
+        f"removed, unchanged, embedded, duration_s, message, origin FROM library_versions {where} "
         "ORDER BY ingested_at DESC",
         params,
     )

@@ -135,7 +135,9 @@ def replace_library(
             for name in ("_entity_rows", "_alias_rows", "_chunk_rows", "_edge_rows"):
                 conn.unregister(name)
         conn.execute(
-            "INSERT INTO libraries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO libraries (name, distribution, version, fingerprint, entity_count, chunk_count, "
+            "alias_count, ingested_at, duration_s, source_dir, origin, license) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 info.name,
                 info.distribution,
@@ -147,6 +149,8 @@ def replace_library(
                 datetime.now(UTC).replace(tzinfo=None),
                 info.duration_s,
                 info.source_dir,
+                info.origin,
+                info.license,
             ],
         )
         db.set_meta("fts_dirty", "1", conn)
