@@ -25,6 +25,7 @@ from workbench.libraries import compliance, fetch, pipeline, update
 from workbench.libraries import discover as discover_module
 from workbench.libraries.discover import DiscoverContext, DiscoverOptions, normalize
 from workbench.libraries.progress import IngestProgress
+from workbench.libraries.pypi import PyPI, PyPIProject
 from workbench.libraries.update import UpdateCheck
 from workbench.model import (
     Answer,
@@ -221,24 +222,55 @@ class Workbench:
 
     # -- library management ----------------------------------------------------------
 
-    def check_updates(self, names: list[str] | None = None) -> list[UpdateCheck]:
-        """Indexed libraries against the installed ones; writes nothing."""
-        return update.check(self.db, names)
+    def check_updates(self, names: list[str] | None = None, *, online: bool = False) -> list[UpdateCheck]:
+        """Indexed libraries against the installed (or fetched) ones, and with `online`
+        against PyPI's latest release; writes nothing."""
+        latest: dict[str, str] = {}
+        notes: dict[str, str] = {}
+        if online:
+            libraries = [lib for lib in self.libraries() if not names or lib.name in names]
+            with PyPI(self.settings.discovery) as pypi:
+                answers = pypi.projects(sorted({lib.distribution for lib in libraries}))
+            for distribution, answer in answers.items():
+                if isinstance(answer, PyPIProject):
+                    latest[distribution] = answer.version
+                else:
+                    notes[distribution] = answer
+        checks = update.check(self.db, names, self.locate, latest)
+        dists = {lib.name: lib.distribution for lib in self.libraries()}
+        for row in checks:
+            row.note = row.note or notes.get(dists.get(row.library, ""), "")
+        return checks
 
     def update(
-        self, names: list[str] | None = None, *, progress: IngestProgress | None = None
+        self,
+        names: list[str] | None = None,
+        *,
+        online: bool = False,
+        progress: IngestProgress | None = None,
     ) -> list[IngestReport]:
-        """Re-index the libraries whose installed version or sources changed.
+        """Re-index the libraries whose installed version or sources changed; with
+        `online`, fetch PyPI's newer release of libraries that `add` fetched from PyPI.
 
         Each is replaced in one transaction (a failure leaves the previous version fully
         queryable and is recorded in the history); only chunks whose text changed are
         re-embedded; cached query results are dropped.
         """
-        stale = [c for c in self.check_updates(names) if c.state in {"new version", "changed sources"}]
-        if not stale:
-            return []
-        plan = pipeline.IngestPlan([c.package for c in stale if c.package is not None])
-        reports = pipeline.ingest(self.db, plan, self.embedder, progress=progress)
+        checks = self.check_updates(names, online=online)
+        stale = [c for c in checks if c.state in update.STALE and c.package is not None]
+        reports = []
+        if stale:
+            plan = pipeline.IngestPlan([c.package for c in stale if c.package is not None])
+            reports = pipeline.ingest(self.db, plan, self.embedder, progress=progress)
+        for row in checks:
+            if row.state == "newer on PyPI" and row.origin.startswith("pypi "):
+                distribution = row.package.distribution if row.package else row.library
+                try:
+                    reports.append(self.add(f"{distribution}=={row.latest_version}", progress=progress))
+                except WorkbenchError as error:
+                    reports.append(
+                        IngestReport(row.library, row.latest_version, "failed", message=str(error))
+                    )
         self._forget_caches()
         return reports
 

@@ -16,26 +16,30 @@ from workbench.cli.common import open_workbench as _open
 @click.command()
 @click.argument("names", nargs=-1)
 @click.option("--check", "only_check", is_flag=True, help="Only say what changed; write nothing.")
+@click.option("--online", is_flag=True, help="Also compare with PyPI's latest release ($WORKBENCH_PYPI_URL).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @db_option
 @reports_errors
-def update(names: tuple[str, ...], only_check: bool, quiet: bool, db_path: Path | None) -> None:
+def update(names: tuple[str, ...], only_check: bool, online: bool, quiet: bool, db_path: Path | None) -> None:
     """Re-index the indexed libraries whose installed version or sources changed.
 
     Entities are diffed by content hash (added / changed / removed / unchanged) and only
     chunks whose text changed are re-embedded; a failed update keeps the previous version.
 
-    Example: workbench update --check     workbench update httpx
+    Libraries added from PyPI by `workbench add` are fetched again in their newest
+    version with --online; installed ones are only reported (nothing is installed).
+
+    Example: workbench update --check --online     workbench update httpx
     """
     from workbench.cli.progress import RichIngestProgress
     from workbench.cli.render_library import render_update_check, render_update_reports
 
     with _open(db_path, read_only=only_check) as wb:
         if only_check:
-            render_update_check(_console(), wb.check_updates(list(names) or None))
+            render_update_check(_console(), wb.check_updates(list(names) or None, online=online))
             return
         with RichIngestProgress(_console(stderr=True), enabled=not quiet) as progress:
-            reports = wb.update(list(names) or None, progress=progress)
+            reports = wb.update(list(names) or None, online=online, progress=progress)
     render_update_reports(_console(), reports)
     if any(r.status == "failed" for r in reports):
         sys.exit(2)

@@ -14,11 +14,14 @@ from workbench.model import Candidate, IngestReport, LicenseVerdict
 
 def render_update_check(console: Console, checks: list[UpdateCheck]) -> None:
     table = Table(title="update check")
-    for col in ("library", "indexed", "installed", "state"):
+    for col in ("library", "indexed", "installed", "PyPI", "state", "origin", "note"):
         table.add_column(col)
     for c in checks:
         style = "" if c.state == "current" else "yellow"
-        table.add_row(c.library, c.indexed_version, c.installed_version, c.state, style=style)
+        table.add_row(
+            c.library, c.indexed_version, c.installed_version, c.latest_version or "-", c.state,
+            c.origin, c.note, style=style,
+        )  # fmt: skip
     console.print(table)
 
 
@@ -88,12 +91,12 @@ def render_candidates(console: Console, candidates: list[Candidate], as_json: bo
     table.add_column("#", justify="right")
     table.add_column("library", no_wrap=True)
     table.add_column("score", justify="right")
-    table.add_column("PyPI rank", justify="right")
+    table.add_column("PyPI rank", justify="right", overflow="fold")
     table.add_column("docs/typed/ex %", no_wrap=True)
-    table.add_column("license (class)")
+    table.add_column("license (class)", overflow="fold")
     table.add_column("policy")
-    table.add_column("version")
-    table.add_column("notes")
+    table.add_column("version", overflow="fold")
+    table.add_column("notes", overflow="fold")
     for i, c in enumerate(candidates, start=1):
         quality = (
             "-"

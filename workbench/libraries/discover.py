@@ -121,6 +121,11 @@ def _from_snapshot(candidates: dict[str, Candidate], settings: DiscoverySettings
         candidate.summary = candidate.summary or row.summary
         candidate.license = candidate.license or row.license
         candidate.sources.append("snapshot")
+        if not candidate.installed_version:
+            try:
+                candidate.installed_version = metadata.version(row.name)
+            except metadata.PackageNotFoundError:
+                pass
 
 
 def _judge_license(candidate: Candidate, policy: CompliancePolicy) -> None:

@@ -1,30 +1,47 @@
-"""`workbench update`: find libraries whose installed sources differ from the indexed
-ones and re-index only those (diffed by entity content hash; unchanged chunk texts keep
-their embeddings)."""
+"""`workbench update`: find libraries whose sources differ from the indexed ones and
+re-index only those (diffed by entity content hash; unchanged chunk texts keep their
+embeddings). Online, PyPI's latest version is compared too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from packaging.version import InvalidVersion, Version
+
 from workbench.errors import UnknownLibraryError
-from workbench.ingest.packages import InstalledPackage, find_package, fingerprint
+from workbench.ingest.packages import InstalledPackage, fingerprint
 from workbench.store import queries
 from workbench.store.database import Database
+
+#: states that `update` acts on by re-indexing the package found here
+STALE = ("new version", "changed sources")
 
 
 @dataclass
 class UpdateCheck:
-    """One indexed library against what is installed now."""
+    """One indexed library against what is installed (or was fetched) now, and PyPI."""
 
     library: str
     indexed_version: str
     installed_version: str
-    state: str  # current, new version, changed sources, not installed
+    state: str  # current, new version, changed sources, newer on PyPI, not installed, not indexed
     package: InstalledPackage | None = None
+    origin: str = "installed"
+    latest_version: str = ""  # PyPI's, when checked online
+    note: str = ""
 
 
-def check(db: Database, names: list[str] | None = None) -> list[UpdateCheck]:
+def check(
+    db: Database,
+    names: list[str] | None,
+    locate: Callable[[str], InstalledPackage | None],
+    latest: dict[str, str] | None = None,
+) -> list[UpdateCheck]:
     """State of each indexed library (or of `names`), without writing anything.
+
+    `locate` finds the installed package, or the copy `workbench add` unpacked; `latest`
+    maps a distribution name to PyPI's latest version (online checks only).
 
     Raises:
         UnknownLibraryError: a name is neither indexed nor installed.
@@ -34,19 +51,32 @@ def check(db: Database, names: list[str] | None = None) -> list[UpdateCheck]:
     out = []
     for name in wanted:
         lib = indexed.get(name)
-        try:
-            package = find_package(name)
-        except UnknownLibraryError:
+        package = locate(lib.distribution if lib and lib.origin != "installed" else name)
+        if package is None:
             if lib is None:
-                raise
-            out.append(UpdateCheck(name, lib.version, "", "not installed"))
+                raise UnknownLibraryError(f"unknown library '{name}': neither indexed nor installed")
+            out.append(UpdateCheck(name, lib.version, "", "not installed", origin=lib.origin))
             continue
         if lib is None:
             out.append(UpdateCheck(package.name, "", package.version, "not indexed", package))
-        elif lib.version != package.version:
-            out.append(UpdateCheck(lib.name, lib.version, package.version, "new version", package))
+            continue
+        row = UpdateCheck(lib.name, lib.version, package.version, "current", package, lib.origin)
+        if lib.version != package.version:
+            row.state = "new version"
         elif lib.fingerprint != fingerprint(package):
-            out.append(UpdateCheck(lib.name, lib.version, package.version, "changed sources", package))
-        else:
-            out.append(UpdateCheck(lib.name, lib.version, package.version, "current", package))
+            row.state = "changed sources"
+        newest = (latest or {}).get(lib.distribution, "")
+        row.latest_version = newest
+        if row.state == "current" and newest and _newer(newest, lib.version):
+            row.state = "newer on PyPI"
+            if not lib.origin.startswith("pypi "):
+                row.note = f"pip install -U {lib.distribution}, then workbench update {lib.name}"
+        out.append(row)
     return out
+
+
+def _newer(candidate: str, current: str) -> bool:
+    try:
+        return Version(candidate) > Version(current)
+    except InvalidVersion:
+        return candidate != current
