@@ -18,3 +18,26 @@ def run_cli(*args: str) -> Result:
 def digest(path: Path) -> str:
     """sha256 of a file, to prove a command left it untouched."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_wheel(folder: Path, name: str, version: str, files: dict[str, str], license_text: str = "MIT") -> Path:
+    """A real wheel (zip with .dist-info METADATA, WHEEL, RECORD) of the given sources."""
+    import zipfile
+
+    dist_info = f"{name}-{version}.dist-info"
+    metadata = (
+        f"Metadata-Version: 2.4\nName: {name}\nVersion: {version}\nSummary: A test package\n"
+        f"License-Expression: {license_text}\n"
+    )
+    members = {
+        **files,
+        f"{dist_info}/METADATA": metadata,
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    members[f"{dist_info}/RECORD"] = "".join(f"{m},,\n" for m in members) + f"{dist_info}/RECORD,,\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for member, text in members.items():
+            archive.writestr(member, text)
+    return wheel
