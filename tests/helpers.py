@@ -20,7 +20,9 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build_wheel(folder: Path, name: str, version: str, files: dict[str, str], license_text: str = "MIT") -> Path:
+def build_wheel(
+    folder: Path, name: str, version: str, files: dict[str, str], license_text: str = "MIT"
+) -> Path:
     """A real wheel (zip with .dist-info METADATA, WHEEL, RECORD) of the given sources."""
     import zipfile
 
@@ -32,7 +34,9 @@ def build_wheel(folder: Path, name: str, version: str, files: dict[str, str], li
     members = {
         **files,
         f"{dist_info}/METADATA": metadata,
-        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
     members[f"{dist_info}/RECORD"] = "".join(f"{m},,\n" for m in members) + f"{dist_info}/RECORD,,\n"
     folder.mkdir(parents=True, exist_ok=True)

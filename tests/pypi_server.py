@@ -9,6 +9,7 @@ any other name is a 404, as on PyPI.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ SLOW_S = 3.0
 class _Handler(BaseHTTPRequestHandler):
     requests: list[str]
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.server.requests.append(self.path)  # type: ignore[attr-defined]
         parts = self.path.strip("/").split("/")
         if len(parts) != 3 or parts[0] != "pypi" or parts[2] != "json":
@@ -48,10 +49,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the slow case: client gone
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (the slow case)
 
     def log_message(self, *args: object) -> None:
         pass

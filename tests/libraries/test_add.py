@@ -18,8 +18,9 @@ SOURCES_V1 = {
     "wbwheel/__init__.py": '"""A package that is only ever a wheel."""\n\nfrom wbwheel.core import Gauge\n\n'
     '__all__ = ["Gauge"]\n',
     "wbwheel/core.py": '"""Gauges."""\n\n\nclass Gauge:\n    """Measure the pressure of a boiler.\n\n'
-    "    Examples:\n        >>> Gauge().read()\n        1.0\n    \"\"\"\n\n"
-    '    def read(self) -> float:\n        """Read the current boiler pressure in bar."""\n        return 1.0\n',
+    '    Examples:\n        >>> Gauge().read()\n        1.0\n    """\n\n'
+    "    def read(self) -> float:\n"
+    '        """Read the current boiler pressure in bar."""\n        return 1.0\n',
 }
 
 
@@ -75,9 +76,11 @@ def test_add_a_version_fetched_with_pip(tmp_path, small_file, embedder, monkeypa
 def test_a_wheel_griffe_cannot_read_leaves_the_file_unchanged(tmp_path, small_file, embedder):
     wheel = build_wheel(tmp_path / "dist", "wbbad", "0.1", {"wbbad/__init__.py": "def broken(:\n    pass\n"})
     before = _counts(small_file, embedder)
-    with Workbench(small_file, read_only=False, embedder=embedder) as wb:
-        with pytest.raises(LibraryLoadError, match="wbbad"):
-            wb.add(str(wheel))
+    with (
+        Workbench(small_file, read_only=False, embedder=embedder) as wb,
+        pytest.raises(LibraryLoadError, match="wbbad"),
+    ):
+        wb.add(str(wheel))
     assert _counts(small_file, embedder) == before
     assert not (small_file.parent / "packages" / "site" / "wbbad-0.1").exists()
 
@@ -102,9 +105,11 @@ def test_bad_wheels_are_clear_errors(tmp_path, small_file, embedder, make, messa
 
 
 def test_bad_specs_are_clear_errors(small_file, embedder):
-    with Workbench(small_file, read_only=False, embedder=embedder) as wb:
-        with pytest.raises(FetchError, match="neither a package name"):
-            wb.add("not a name!")
+    with (
+        Workbench(small_file, read_only=False, embedder=embedder) as wb,
+        pytest.raises(FetchError, match="neither a package name"),
+    ):
+        wb.add("not a name!")
 
 
 def test_an_opted_out_library_is_refused_before_any_download(tmp_path, small_file, embedder, monkeypatch):

@@ -101,7 +101,9 @@ def test_doc_quality_shares_on_the_fixture():
 
 
 def _entity(kind: str, signature: str, docstring: str = "", name: str = "f") -> Entity:
-    return Entity(f"m.{name}", f"m.{name}", "m", "1", kind, name, "m", signature=signature, docstring=docstring)
+    return Entity(
+        f"m.{name}", f"m.{name}", "m", "1", kind, name, "m", signature=signature, docstring=docstring
+    )
 
 
 def test_typed_and_example_rules():

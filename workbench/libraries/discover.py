@@ -10,6 +10,7 @@ Candidates the license policy refuses are listed after the others, marked.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata as metadata
 import json
 import math
@@ -122,10 +123,8 @@ def _from_snapshot(candidates: dict[str, Candidate], settings: DiscoverySettings
         candidate.license = candidate.license or row.license
         candidate.sources.append("snapshot")
         if not candidate.installed_version:
-            try:
+            with contextlib.suppress(metadata.PackageNotFoundError):
                 candidate.installed_version = metadata.version(row.name)
-            except metadata.PackageNotFoundError:
-                pass
 
 
 def _judge_license(candidate: Candidate, policy: CompliancePolicy) -> None:
