@@ -172,3 +172,21 @@ def _zip(path: Path, members: dict[str, str]) -> Path:
         for name, text in members.items():
             archive.writestr(name, text)
     return path
+
+
+def test_a_wheel_with_two_top_level_packages_indexes_both(tmp_path, small_file, embedder):
+    # like attrs, whose `attrs` package re-exports from its sibling `attr`
+    wheel = build_wheel(
+        tmp_path / "dist",
+        "wbtwin",
+        "0.1",
+        {
+            "wbtwin_core/__init__.py": '"""Core."""\n\n\ndef field(default: int = 0) -> int:\n'
+            '    """Declare a field with a default value."""\n    return default\n',
+            "wbtwin/__init__.py": '"""Twin."""\n\nfrom wbtwin_core import field\n\n__all__ = ["field"]\n',
+        },
+    )
+    with Workbench(small_file, read_only=False, embedder=embedder) as wb:
+        wb.add(str(wheel))
+        assert wb.show("wbtwin.field").entity.path == "wbtwin_core.field"
+        assert wb.show("wbtwin_core.field").entity.library == "wbtwin"

@@ -26,9 +26,15 @@ def load_package(package: InstalledPackage) -> list[griffe.Object]:
         allow_inspection=False,
         store_source=True,
     )
+    siblings = []
+    for name in package.siblings:
+        try:
+            siblings.append(loader.load(name, try_relative_path=False))
+        except Exception:  # the package itself may not need it; its own load says
+            continue
     try:
         root = loader.load(package.name, try_relative_path=False)
-        roots = [root]
+        roots = [root, *siblings]
         for stubs in package.companions:
             roots.append(_load_stubs(loader, stubs.name))
     except Exception as error:  # griffe raises many kinds; all mean "cannot read it"

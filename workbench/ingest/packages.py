@@ -33,6 +33,17 @@ class InstalledPackage:
     origin: str = "installed"
     #: the `.dist-info` folder of a package unpacked from a wheel (not importable here)
     metadata_dir: Path | None = None
+    #: other top-level packages of the same distribution (`attr` beside `attrs`): loaded
+    #: first, since the package re-exports from them, and indexed with it
+    siblings: tuple[str, ...] = ()
+
+    def sibling_paths(self) -> list[Path]:
+        """Folders or module files of the siblings under the search path."""
+        out = []
+        for name in self.siblings:
+            folder, module = self.search_path / name, self.search_path / f"{name}.py"
+            out.extend(p for p in (folder, module) if p.exists())
+        return out
 
 
 def _normalize(name: str) -> str:
@@ -127,6 +138,8 @@ def fingerprint(package: InstalledPackage) -> str:
     files = [package.path] if package.path.is_file() else _sources(package.path)
     for stubs in package.companions:
         files.extend(_sources(stubs))
+    for sibling in package.sibling_paths():
+        files.extend([sibling] if sibling.is_file() else _sources(sibling))
     for file in files:
         relative = file.relative_to(package.search_path) if file.is_relative_to(package.search_path) else file
         digest.update(str(relative).encode())

@@ -88,13 +88,14 @@ def discover(
         if key in context.indexed:
             candidate.notes.append("indexed")
         _judge_license(candidate, policy)
-    ranked = _rank(list(keep.values()))[: options.limit]
+    # measuring and asking PyPI can move a candidate up: look at twice as many as shown
+    pool = _rank(list(keep.values()))[: 2 * options.limit]
     if options.online:
-        progress(f"asking PyPI about {len(ranked)} candidates")
-        _add_pypi(ranked, settings, policy)
+        progress(f"asking PyPI about {len(pool)} candidates")
+        _add_pypi(pool, settings, policy)
     if options.quality:
-        _measure_quality(ranked, locate, options, progress)
-    return _rank(ranked)
+        _measure_quality(pool, locate, options, progress)
+    return _rank(pool)[: options.limit]
 
 
 def _from_environment(candidates: dict[str, Candidate]) -> None:

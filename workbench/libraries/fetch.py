@@ -169,6 +169,7 @@ def site_package(site: Path, origin: str, import_name: str | None = None) -> Ins
         companion_stubs_in(site, name),
         origin=origin,
         metadata_dir=infos[0],
+        siblings=tuple(n for n in names if n != name),
     )
 
 
