@@ -14,12 +14,11 @@ from workbench.errors import (
     LibraryOptedOutError,
     QueryError,
     StoreError,
-    UnknownLibraryError,
     WorkbenchError,
 )
 from workbench.graph import build as graph_build
 from workbench.graph.walk import Graph
-from workbench.ingest.packages import InstalledPackage, find_package
+from workbench.ingest.packages import InstalledPackage
 from workbench.libraries import add as add_library
 from workbench.libraries import compliance, fetch, pipeline, update
 from workbench.libraries import discover as discover_module
@@ -292,10 +291,7 @@ class Workbench:
 
     def locate(self, name: str) -> InstalledPackage | None:
         """An installed package, else a copy unpacked by `add`, else None."""
-        try:
-            return find_package(name)
-        except UnknownLibraryError:
-            return fetch.fetched_package(self.packages_dir, name)
+        return fetch.locate(name, self.packages_dir)
 
     def discover(
         self, options: DiscoverOptions | None = None, progress: Callable[[str], None] | None = None

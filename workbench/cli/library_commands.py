@@ -112,21 +112,17 @@ def _discover_without_file(path: Path, options: object, progress: object) -> lis
     """Discovery before any file exists: nothing is indexed, opted out or suggested yet."""
     from workbench.config import Settings
     from workbench.libraries import discover as discover_module
-    from workbench.libraries.fetch import fetched_package, packages_dir
+    from workbench.libraries.fetch import locate, packages_dir
 
     settings = Settings()
-
-    def locate(name: str):
-        from workbench.errors import UnknownLibraryError
-        from workbench.ingest.packages import find_package
-
-        try:
-            return find_package(name)
-        except UnknownLibraryError:
-            return fetched_package(packages_dir(path), name)
-
+    root = packages_dir(path)
     return discover_module.discover(
-        options, discover_module.DiscoverContext(), settings.discovery, settings.compliance, locate, progress
+        options,
+        discover_module.DiscoverContext(),
+        settings.discovery,
+        settings.compliance,
+        lambda name: locate(name, root),
+        progress,
     )
 
 

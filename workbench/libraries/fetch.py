@@ -17,8 +17,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from workbench.errors import FetchError
-from workbench.ingest.packages import InstalledPackage
+from workbench.errors import FetchError, UnknownLibraryError
+from workbench.ingest.packages import InstalledPackage, find_package
 
 PIP_TIMEOUT_S = 300
 
@@ -220,3 +220,11 @@ def fetched_package(root: Path, name: str) -> InstalledPackage | None:
             return (0, p.version)
 
     return max(found, key=key)
+
+
+def locate(name: str, root: Path) -> InstalledPackage | None:
+    """An installed package, else a copy `add` unpacked under `root`, else None."""
+    try:
+        return find_package(name)
+    except UnknownLibraryError:
+        return fetched_package(root, name)
