@@ -410,7 +410,7 @@ class Workbench:
                         f"the graph of {self.path} is not built: run `workbench ingest` "
                         "(unchanged libraries are not re-embedded)"
                     )
-                graph_build.rebuild(self.db)
+                graph_build.update(self.db)
             self._graph = Graph(self.db)
         return self._graph
 

@@ -276,7 +276,7 @@ def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None
         writer.rebuild_indexes(db, fts=fts_stale, hnsw=hnsw_missing)
     if graph_build.is_stale(db):
         progress.message("building the API graph")
-        graph_build.rebuild(db)
+        graph_build.update(db)
 
 
 def installed_library_names() -> list[str]:

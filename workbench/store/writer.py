@@ -154,7 +154,18 @@ def replace_library(
             ],
         )
         db.set_meta("fts_dirty", "1", conn)
-        db.set_meta("graph_dirty", "1", conn)
+        mark_graph_dirty(db, conn, info.name)
+
+
+def mark_graph_dirty(db: Database, conn: duckdb.DuckDBPyConnection, library: str) -> None:
+    """Flag the graph tables stale and name the library whose edges changed, so that the
+    next build can refresh just what touches it (`graph_pending`, comma-separated)."""
+    row = conn.execute("SELECT value FROM workbench_meta WHERE key = 'graph_pending'").fetchone()
+    pending = [name for name in (row[0] if row else "").split(",") if name]
+    if library not in pending:
+        pending.append(library)
+    db.set_meta("graph_pending", ",".join(pending), conn)
+    db.set_meta("graph_dirty", "1", conn)
 
 
 LIBRARY_TABLES = ("chunks", "entities", "aliases", "edges", "libraries")
@@ -171,7 +182,7 @@ def remove_library(db: Database, name: str) -> None:
     with db.transaction() as conn:
         _delete_library(conn, name)
         db.set_meta("fts_dirty", "1", conn)
-        db.set_meta("graph_dirty", "1", conn)
+        mark_graph_dirty(db, conn, name)
 
 
 def record_model(db: Database, model_name: str, dimension: int) -> None:
