@@ -269,16 +269,44 @@ def eval_command(
     help="Runs of the whole question set per mode.",
 )
 @multihop_set_option("Multi-hop questions to time (skipped if the file is absent).")
+@click.option(
+    "--update",
+    "update_library",
+    metavar="LIB",
+    help="Instead: time an update of LIB after --share of its functions changed, against a full "
+    "re-ingest (in a copy of the file).",
+)
+@click.option("--share", default=0.01, show_default=True, type=click.FloatRange(0.001, 1.0))
 @db_option
 @reports_errors
-def bench(eval_set: Path, repeat: int, multihop_set: Path, db_path: Path | None) -> None:
+def bench(
+    eval_set: Path,
+    repeat: int,
+    multihop_set: Path,
+    update_library: str | None,
+    share: float,
+    db_path: Path | None,
+) -> None:
     """Warm query latency p50/p95/p99 (search modes, multi-hop, planner), ingest
-    throughput, size per library, graph size, peak memory.
+    throughput, size per library, graph size, peak memory; or, with --update, the cost of
+    an incremental update against a full re-ingest.
 
-    Example: workbench bench --repeat 5
+    Example: workbench bench --repeat 5     workbench bench --update polars --share 0.01
     """
     from workbench.bench import run_bench
     from workbench.cli.render import render_bench
+
+    if update_library:
+        from workbench.bench.update import run_update_bench
+        from workbench.cli.render import render_update_bench
+        from workbench.config import default_db_path
+        from workbench.embed.embedder import Embedder
+
+        path = db_path or default_db_path()
+        with _console(stderr=True).status(f"timing an update of {update_library}, then a full re-ingest"):
+            result = run_update_bench(path, update_library, share, Embedder())
+        render_update_bench(_console(), result)
+        return
     from workbench.retrieve.evaluation import load_cases
     from workbench.retrieve.multihop_eval import load_multihop_cases
 

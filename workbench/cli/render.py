@@ -171,3 +171,21 @@ def render_bench(console: Console, result: dict[str, Any]) -> None:
         f"file: {result['file_mb']:.1f} MB · peak memory (RSS): {result['peak_rss_mb']:.0f} MB · "
         f"model load: {result['model_load_s']:.1f}s · indexes: {result['indexes']}"
     )
+
+
+def render_update_bench(console: Console, result: dict[str, Any]) -> None:
+    """One row: an incremental update against a full re-ingest of the same library."""
+    table = Table(
+        title=f"update after {result['edited_functions']} edited functions, against a full re-ingest"
+    )
+    columns = (
+        ("library", "library"), ("entities", "entities"), ("edited", "edited_functions"),
+        ("changed entities", "changed"), ("re-embedded", "re_embedded"), ("update s", "update_s"),
+        ("full chunks", "full_chunks"), ("full re-ingest s", "full_s"), ("ratio", "ratio"),
+    )  # fmt: skip
+    for title, _ in columns:
+        table.add_column(title, justify="left" if title == "library" else "right")
+    table.add_row(
+        *(f"{result[k]:.2f}" if isinstance(result[k], float) else str(result[k]) for _, k in columns)
+    )
+    console.print(table)

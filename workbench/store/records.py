@@ -106,3 +106,14 @@ def feedback(db: Database) -> list[tuple[str, str, str, str]]:
         "SELECT query, path, verdict, CAST(given_at AS VARCHAR) FROM feedback ORDER BY given_at, query, path"
     ).fetchall()
     return [tuple(r) for r in rows]
+
+
+def documented_callables(db: Database, library: str) -> list[tuple[str, int, int]]:
+    """(file, first line, last line) of a library's public documented functions and methods."""
+    rows = db.execute(
+        "SELECT filepath, lineno, endlineno FROM entities WHERE library = ? "
+        "AND kind IN ('function', 'method') AND is_public AND docstring <> '' AND filepath <> '' "
+        "AND lineno IS NOT NULL ORDER BY path",
+        [library],
+    ).fetchall()
+    return [(f, int(a), int(b or a)) for f, a, b in rows]
