@@ -273,7 +273,7 @@ def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None
     hnsw_missing = not writer.has_hnsw_index(db)
     if fts_stale or hnsw_missing:
         progress.message("building search indexes (BM25" + (" + HNSW)" if hnsw_missing else ")"))
-        writer.rebuild_indexes(db, fts=fts_stale, hnsw=hnsw_missing)
+        writer.rebuild_indexes(db, fts=fts_stale, hnsw=hnsw_missing, incremental=True)
     if graph_build.is_stale(db):
         progress.message("building the API graph")
         graph_build.update(db)

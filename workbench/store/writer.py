@@ -84,8 +84,8 @@ def replace_library(
     """Replace everything stored for `info.name` in one transaction.
 
     A crash at any point leaves either the old rows or the new ones, never a mix. The
-    full-text index is marked stale in the same transaction and rebuilt by
-    `rebuild_indexes` (DuckDB's fts index is not maintained incrementally).
+    full-text index is marked stale in the same transaction and refreshed by
+    `rebuild_indexes`.
 
     Args:
         hold: seconds to wait inside the open transaction, after the old rows are deleted;
@@ -116,7 +116,12 @@ def replace_library(
         if hold:
             print(f"holding transaction for {info.name}", file=sys.stderr, flush=True)
             time.sleep(hold)
-        first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
+        # ids are never reused, so a refreshed BM25 index can tell new chunks from old ones
+        first_id = conn.execute(
+            "SELECT greatest(coalesce(max(id), 0), coalesce((SELECT max(value::BIGINT) FROM workbench_meta "
+            "WHERE key = 'chunk_id_high'), 0)) + 1 FROM chunks"
+        ).fetchone()[0]
+        db.set_meta("chunk_id_high", str(first_id + len(chunks) - 1), conn)
         chunk_rows = _chunks_table(chunks, embeddings, first_id)
         conn.register("_entity_rows", entity_rows)
         conn.register("_alias_rows", alias_rows)
@@ -214,11 +219,15 @@ def drop_hnsw_index(db: Database) -> None:
         conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
 
 
-def rebuild_indexes(db: Database, *, fts: bool = True, hnsw: bool = True) -> None:
-    """Rebuild the BM25 index (always whole) and create the HNSW index if missing."""
+def rebuild_indexes(db: Database, *, fts: bool = True, hnsw: bool = True, incremental: bool = False) -> None:
+    """Bring the BM25 index up to date (refreshed for the changed chunks when `incremental`
+    and it exists, else rebuilt whole) and create the HNSW index if missing."""
     if fts:
         with db.transaction() as conn:
-            bm25.build_index(conn)
+            if incremental and fts_exists(db):
+                bm25.refresh_index(conn)
+            else:
+                bm25.build_index(conn)
             db.set_meta("fts_dirty", "0", conn)
     if hnsw and not has_hnsw_index(db):
         with db.transaction() as conn:
