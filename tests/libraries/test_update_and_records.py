@@ -21,6 +21,13 @@ def _chunk_hashes(wb: Workbench) -> set[str]:
     }
 
 
+def _chunk_ids(wb: Workbench) -> dict[tuple, int]:
+    rows = wb.db.execute(
+        "SELECT entity_path, ordinal, text_hash, id FROM chunks WHERE library = 'wbfixture'"
+    ).fetchall()
+    return {tuple(r[:3]): r[3] for r in rows}
+
+
 @pytest.fixture
 def indexed(tmp_path, embedder, fixture_copy, on_path):
     """A writable file holding the fixture package, read from a copy the test may edit."""
@@ -47,9 +54,14 @@ def test_update_diffs_by_content_hash_and_reembeds_only_changed_chunks(indexed, 
     pool.write_text(pool.read_text().replace(describe, ""))
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         before = _chunk_hashes(wb)
+        ids_before = _chunk_ids(wb)
         assert [c.state for c in wb.check_updates(["wbfixture"])] == ["changed sources"]
         report = wb.update(["wbfixture"])[0]
         new_hashes = _chunk_hashes(wb) - before
+        ids_after = _chunk_ids(wb)
+        kept = ids_before.keys() & ids_after.keys()
+        assert kept and all(ids_before[k] == ids_after[k] for k in kept)  # unchanged rows stay put
+        assert len(ids_after.keys() - ids_before.keys()) == report.embedded
         assert (report.added, report.changed, report.removed) == (
             1,
             2,

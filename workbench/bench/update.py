@@ -22,11 +22,11 @@ EDIT = "(bench edit) "
 
 
 def edit_functions(db: Database, package: InstalledPackage, share: float) -> int:
-    """Prefix the docstring of every n-th documented public function or method of the
-    copied package (n = 1/share), in place; returns how many were edited."""
+    """Prefix the docstrings of documented public functions and methods of the copied
+    package, as many as `share` of all its entities, spread evenly; returns how many."""
     rows = records.documented_callables(db, package.name)
-    step = max(1, round(1 / share))
-    chosen = rows[::step]
+    wanted = max(1, round(share * queries.counts_for(db, package.name)))
+    chosen = rows[:: max(1, len(rows) // wanted)][:wanted]
     edited = 0
     by_file: dict[str, list[tuple[int, int]]] = {}
     for filepath, lineno, endlineno in chosen:

@@ -181,6 +181,7 @@ def render_update_bench(console: Console, result: dict[str, Any]) -> None:
     columns = (
         ("library", "library"), ("entities", "entities"), ("edited", "edited_functions"),
         ("changed entities", "changed"), ("re-embedded", "re_embedded"), ("update s", "update_s"),
+        ("of which library s", "update_library_s"),
         ("full chunks", "full_chunks"), ("full re-ingest s", "full_s"), ("ratio", "ratio"),
     )  # fmt: skip
     for title, _ in columns:

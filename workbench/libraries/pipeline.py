@@ -76,13 +76,11 @@ def _embed_chunks(
     hashes: list[str],
     progress: IngestProgress,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for chunk texts, reusing stored ones whose text hash is unchanged."""
-    cached = writer.existing_embeddings(db, library)
-    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    todo = [i for i, h in enumerate(hashes) if h not in cached]
-    for i, h in enumerate(hashes):
-        if h in cached:
-            out[i] = cached[h]
+    """Vectors for the chunk texts whose hash the library has not stored yet; the rows of
+    the others stay NaN, and the writer keeps (or copies) their stored vectors."""
+    stored = writer.stored_text_hashes(db, library)
+    out = np.full((len(texts), embedder.dimension), np.nan, dtype=np.float32)
+    todo = [i for i, h in enumerate(hashes) if h not in stored]
     reused = len(texts) - len(todo)
     if reused:
         progress.advance(library, reused)
@@ -155,7 +153,7 @@ def ingest_package(
     progress.phase(package.name, "writing")
     t_write = time.perf_counter()
     stored = queries.counts(db)["chunks"]
-    if len(chunks) > BULK_SHARE * stored and writer.has_hnsw_index(db):
+    if report.embedded > BULK_SHARE * stored and writer.has_hnsw_index(db):
         writer.drop_hnsw_index(db)
     writer.record_model(db, embedder.name, embedder.dimension)
     info = LibraryInfo(

@@ -48,8 +48,11 @@ def _entities_table(entities: list[Entity]) -> pa.Table:
 
 
 def _chunks_table(chunks: list[Chunk], embeddings: np.ndarray, first_id: int) -> pa.Table:
+    """Rows for new chunks; a row whose vector is NaN gets a null embedding (stored already)."""
     dim = embeddings.shape[1] if len(chunks) else 1
-    flat = pa.array(np.ascontiguousarray(embeddings, dtype=np.float32).ravel())
+    flat = pa.array(np.nan_to_num(np.ascontiguousarray(embeddings, dtype=np.float32)).ravel())
+    missing = pa.array(np.isnan(embeddings).any(axis=1) if len(chunks) else np.zeros(0, dtype=bool))
+    vectors = pa.FixedSizeListArray.from_arrays(flat, dim, mask=missing)
     return pa.table(
         {
             "id": pa.array(range(first_id, first_id + len(chunks)), pa.int64()),
@@ -59,15 +62,15 @@ def _chunks_table(chunks: list[Chunk], embeddings: np.ndarray, first_id: int) ->
             "text": [c.text for c in chunks],
             "fts_text": [c.fts_text for c in chunks],
             "text_hash": [c.text_hash for c in chunks],
-            "embedding": pa.FixedSizeListArray.from_arrays(flat, dim),
+            "embedding": vectors,
         }
     )
 
 
-def existing_embeddings(db: Database, library: str) -> dict[str, np.ndarray]:
-    """Embeddings already stored for a library, keyed by chunk text hash (for reuse)."""
-    rows = db.execute("SELECT text_hash, embedding FROM chunks WHERE library = ?", [library]).fetchall()
-    return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
+def stored_text_hashes(db: Database, library: str) -> set[str]:
+    """Text hashes of a library's stored chunks: their vectors need no embedding."""
+    rows = db.execute("SELECT DISTINCT text_hash FROM chunks WHERE library = ?", [library]).fetchall()
+    return {r[0] for r in rows}
 
 
 def replace_library(
@@ -112,7 +115,7 @@ def replace_library(
         }
     )
     with db.transaction() as conn:
-        _delete_library(conn, info.name)
+        _delete_library(conn, info.name, keep=("chunks",))
         if hold:
             print(f"holding transaction for {info.name}", file=sys.stderr, flush=True)
             time.sleep(hold)
@@ -131,11 +134,7 @@ def replace_library(
             conn.execute("INSERT INTO entities SELECT * FROM _entity_rows")
             conn.execute("INSERT INTO aliases SELECT * FROM _alias_rows")
             conn.execute("INSERT INTO edges SELECT * FROM _edge_rows")
-            if chunks:
-                conn.execute(
-                    "INSERT INTO chunks SELECT id, entity_path, library, ordinal, text, "
-                    f"fts_text, text_hash, embedding::FLOAT[{db.dimension}] FROM _chunk_rows"
-                )
+            _merge_chunks(conn, info.name, db.dimension)
         finally:
             for name in ("_entity_rows", "_alias_rows", "_chunk_rows", "_edge_rows"):
                 conn.unregister(name)
@@ -176,8 +175,52 @@ def mark_graph_dirty(db: Database, conn: duckdb.DuckDBPyConnection, library: str
 LIBRARY_TABLES = ("chunks", "entities", "aliases", "edges", "libraries")
 
 
-def _delete_library(conn: duckdb.DuckDBPyConnection, name: str) -> None:
-    for table in LIBRARY_TABLES:
+#: A stored chunk is kept when the new version has the same one: same entity, place and
+#: texts. Only the others are deleted and inserted, so the HNSW and BM25 indexes and the
+#: chunk ids of unchanged chunks stay as they are.
+_SAME_CHUNK = (
+    "n.entity_path = c.entity_path AND n.ordinal = c.ordinal AND n.text_hash = c.text_hash "
+    "AND n.text = c.text AND n.fts_text = c.fts_text"
+)
+
+
+def _merge_chunks(conn: duckdb.DuckDBPyConnection, library: str, dimension: int) -> None:
+    """Replace a library's chunks by `_chunk_rows`, touching only the rows that changed.
+
+    A new row without a vector takes the stored vector of its text hash (a chunk that
+    moved); the NOT NULL constraint fails the transaction if there is none.
+    """
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _chunk_inserts AS SELECT n.* FROM _chunk_rows n "
+        f"WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.library = ? AND {_SAME_CHUNK})",
+        [library],
+    )
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _chunk_reuse AS SELECT text_hash, any_value(embedding) AS embedding "
+        "FROM chunks WHERE library = ? AND text_hash IN "
+        "(SELECT text_hash FROM _chunk_inserts WHERE embedding IS NULL) GROUP BY text_hash",
+        [library],
+    )
+    conn.execute(
+        "DELETE FROM chunks c WHERE c.library = ? "
+        f"AND NOT EXISTS (SELECT 1 FROM _chunk_rows n WHERE {_SAME_CHUNK})",
+        [library],
+    )
+    columns = "n.id, n.entity_path, n.library, n.ordinal, n.text, n.fts_text, n.text_hash"
+    conn.execute(
+        f"INSERT INTO chunks SELECT {columns}, n.embedding::FLOAT[{dimension}] FROM _chunk_inserts n "
+        "WHERE n.embedding IS NOT NULL ORDER BY n.id"
+    )
+    conn.execute(
+        f"INSERT INTO chunks SELECT {columns}, r.embedding FROM _chunk_inserts n "
+        "LEFT JOIN _chunk_reuse r ON r.text_hash = n.text_hash WHERE n.embedding IS NULL ORDER BY n.id"
+    )
+    conn.execute("DROP TABLE _chunk_inserts")
+    conn.execute("DROP TABLE _chunk_reuse")
+
+
+def _delete_library(conn: duckdb.DuckDBPyConnection, name: str, keep: tuple[str, ...] = ()) -> None:
+    for table in (t for t in LIBRARY_TABLES if t not in keep):
         key = "name" if table == "libraries" else "library"
         conn.execute(f"DELETE FROM {table} WHERE {key} = ?", [name])
 
