@@ -6,33 +6,36 @@ from workbench.store.database import Database
 
 #: A raw target resolves to an entity path, else an alias's definition, else the entity
 #: whose public path it is; across libraries, so adding a library fills in its stubs.
+#: `{wanted}` limits each branch (a refresh resolves only the raw targets it re-reads).
 _TARGETS = """
     CREATE OR REPLACE TEMP TABLE graph_targets AS
     SELECT raw, arg_min(target, priority) AS target FROM (
-        SELECT path AS raw, path AS target, 0 AS priority FROM entities
-        UNION ALL SELECT alias_path, target_path, 1 FROM aliases
-        UNION ALL SELECT public_path, path, 2 FROM entities WHERE public_path <> path
+        SELECT path AS raw, path AS target, 0 AS priority FROM entities WHERE {path}
+        UNION ALL SELECT alias_path, target_path, 1 FROM aliases WHERE {alias_path}
+        UNION ALL SELECT public_path, path, 2 FROM entities WHERE public_path <> path AND {public_path}
     ) GROUP BY raw
 """
 
-_EDGES = """
-    CREATE OR REPLACE TABLE graph_edges AS
+#: Raw edges of table `{raw}` with their targets resolved, one row per (src, dst, relation).
+_RESOLVED = """
     SELECT e.src, coalesce(t.target, e.dst) AS dst, e.relation,
            arg_max(e.evidence, e.weight) AS evidence, max(e.weight) AS weight,
            arg_max(e.detail, e.weight) AS detail, any_value(e.library) AS library
-    FROM edges e LEFT JOIN graph_targets t ON t.raw = e.dst
+    FROM {raw} e LEFT JOIN graph_targets t ON t.raw = e.dst
     WHERE coalesce(t.target, e.dst) <> e.src
-    GROUP BY ALL
-    ORDER BY src
+    GROUP BY e.src, coalesce(t.target, e.dst), e.relation
 """
 
-_NODES = """
-    CREATE OR REPLACE TABLE graph_nodes AS
-    SELECT path, public_path, kind, library, false AS is_stub FROM entities
+#: Nodes the libraries matching `{libraries}` define: entities, and aliases of their own.
+_DEFINED = """
+    SELECT path, public_path, kind, library, false AS is_stub FROM entities WHERE {libraries}
     UNION ALL
     SELECT alias_path, alias_path, 'alias', library, false FROM aliases
-    WHERE alias_path NOT IN (SELECT path FROM entities)
-    UNION ALL
+    WHERE {libraries} AND alias_path NOT IN (SELECT path FROM entities)
+"""
+
+#: Targets that nothing defines.
+_STUBS = """
     SELECT dst, dst, 'external', split_part(dst, '.', 1), true FROM (
         SELECT DISTINCT dst FROM graph_edges
         WHERE dst NOT IN (SELECT path FROM entities) AND dst NOT IN (SELECT alias_path FROM aliases)
@@ -40,23 +43,34 @@ _NODES = """
 """
 
 
-def is_stale(db: Database) -> bool:
-    """True when edges changed since the graph tables were built, or they are missing."""
-    if db.meta("graph_dirty") != "0":
-        return True
+def _targets(raw_edges: str | None = None) -> str:
+    """`_TARGETS` for every raw target, or for those of the table `raw_edges`."""
+    columns = ("path", "alias_path", "public_path")
+    wanted = {c: f"{c} IN (SELECT dst FROM {raw_edges})" if raw_edges else "true" for c in columns}
+    return _TARGETS.format(**wanted)
+
+
+def _tables_built(db: Database) -> bool:
     row = db.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('graph_edges', 'graph_nodes')"
     ).fetchone()
-    return row[0] < 2
+    return row[0] == 2
+
+
+def is_stale(db: Database) -> bool:
+    """True when edges changed since the graph tables were built, or they are missing."""
+    return db.meta("graph_dirty") != "0" or not _tables_built(db)
 
 
 def rebuild(db: Database) -> None:
     """Rebuild `graph_edges` and `graph_nodes` in one transaction, with their indexes, and
     fold them into the file."""
     with db.transaction() as conn:
-        conn.execute(_TARGETS)
-        conn.execute(_EDGES)
-        conn.execute(_NODES)
+        conn.execute(_targets())
+        conn.execute(f"CREATE OR REPLACE TABLE graph_edges AS {_RESOLVED.format(raw='edges')} ORDER BY src")
+        conn.execute(
+            f"CREATE OR REPLACE TABLE graph_nodes AS {_DEFINED.format(libraries='true')} UNION ALL {_STUBS}"
+        )
         conn.execute("DROP TABLE graph_targets")
         conn.execute("CREATE INDEX graph_edges_src ON graph_edges (src)")
         conn.execute("CREATE INDEX graph_edges_dst ON graph_edges (dst)")
@@ -74,11 +88,8 @@ def pending(db: Database) -> list[str]:
 def update(db: Database) -> str:
     """Bring the graph tables up to date: refresh only what touches the libraries that
     changed when the tables exist and those are known, else rebuild. Returns which."""
-    tables = db.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('graph_edges', 'graph_nodes')"
-    ).fetchone()[0]
     libraries = pending(db)
-    if tables < 2 or not libraries:
+    if not libraries or not _tables_built(db):
         rebuild(db)
         return "rebuilt"
     refresh(db, libraries)
@@ -103,36 +114,7 @@ _AFFECTED = """
 _REFRESH_EDGES = """
     DELETE FROM graph_edges g USING graph_affected a WHERE g.src = a.src AND g.relation = a.relation;
     CREATE OR REPLACE TEMP TABLE graph_raw AS
-    SELECT e.* FROM edges e JOIN graph_affected a ON e.src = a.src AND e.relation = a.relation;
-    CREATE OR REPLACE TEMP TABLE graph_targets AS
-    SELECT raw, arg_min(target, priority) AS target FROM (
-        SELECT path AS raw, path AS target, 0 AS priority FROM entities
-        WHERE path IN (SELECT dst FROM graph_raw)
-        UNION ALL SELECT alias_path, target_path, 1 FROM aliases
-        WHERE alias_path IN (SELECT dst FROM graph_raw)
-        UNION ALL SELECT public_path, path, 2 FROM entities
-        WHERE public_path <> path AND public_path IN (SELECT dst FROM graph_raw)
-    ) GROUP BY raw;
-    INSERT INTO graph_edges
-    SELECT e.src, coalesce(t.target, e.dst) AS dst, e.relation,
-           arg_max(e.evidence, e.weight), max(e.weight), arg_max(e.detail, e.weight), any_value(e.library)
-    FROM graph_raw e LEFT JOIN graph_targets t ON t.raw = e.dst
-    WHERE coalesce(t.target, e.dst) <> e.src
-    GROUP BY e.src, coalesce(t.target, e.dst), e.relation;
-"""
-
-_REFRESH_NODES = """
-    DELETE FROM graph_nodes WHERE is_stub OR library IN ({libs});
-    INSERT INTO graph_nodes
-    SELECT path, public_path, kind, library, false FROM entities WHERE library IN ({libs});
-    INSERT INTO graph_nodes
-    SELECT alias_path, alias_path, 'alias', library, false FROM aliases
-    WHERE library IN ({libs}) AND alias_path NOT IN (SELECT path FROM entities);
-    INSERT INTO graph_nodes
-    SELECT dst, dst, 'external', split_part(dst, '.', 1), true FROM (
-        SELECT DISTINCT dst FROM graph_edges
-        WHERE dst NOT IN (SELECT path FROM entities) AND dst NOT IN (SELECT alias_path FROM aliases)
-    );
+    SELECT e.* FROM edges e JOIN graph_affected a ON e.src = a.src AND e.relation = a.relation
 """
 
 
@@ -140,11 +122,17 @@ def refresh(db: Database, libraries: list[str]) -> None:
     """Re-resolve only the edges and nodes that the changed `libraries` can affect, in one
     transaction; the result equals a full `rebuild` (tested)."""
     libs = ", ".join("'" + name.replace("'", "''") + "'" for name in libraries)
+    mine = f"library IN ({libs})"
     with db.transaction() as conn:
-        for script in (_AFFECTED, _REFRESH_EDGES, _REFRESH_NODES):
-            for statement in script.format(libs=libs).split(";"):
+        for script in (_AFFECTED.format(libs=libs), _REFRESH_EDGES):
+            for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+        conn.execute(_targets("graph_raw"))
+        conn.execute(f"INSERT INTO graph_edges {_RESOLVED.format(raw='graph_raw')}")
+        conn.execute(f"DELETE FROM graph_nodes WHERE is_stub OR {mine}")
+        conn.execute(f"INSERT INTO graph_nodes {_DEFINED.format(libraries=mine)}")
+        conn.execute(f"INSERT INTO graph_nodes {_STUBS}")
         for table in ("graph_prefixes", "graph_affected", "graph_raw", "graph_targets"):
             conn.execute(f"DROP TABLE {table}")
         db.set_meta("graph_dirty", "0", conn)

@@ -135,16 +135,18 @@ def fingerprint(package: InstalledPackage) -> str:
     without loading the package with griffe.
     """
     digest = hashlib.sha256(f"{package.version}|{EXTRACTOR_VERSION}".encode())
-    files = [package.path] if package.path.is_file() else _sources(package.path)
-    for stubs in package.companions:
-        files.extend(_sources(stubs))
-    for sibling in package.sibling_paths():
-        files.extend([sibling] if sibling.is_file() else _sources(sibling))
-    for file in files:
+    for file in source_files(package):
         relative = file.relative_to(package.search_path) if file.is_relative_to(package.search_path) else file
         digest.update(str(relative).encode())
         digest.update(hashlib.sha256(file.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def source_files(package: InstalledPackage) -> list[Path]:
+    """Every Python source griffe reads for a package: its own, its companion stubs' and
+    its siblings'."""
+    roots = [package.path, *package.companions, *package.sibling_paths()]
+    return [file for root in roots for file in ([root] if root.is_file() else _sources(root))]
 
 
 def _sources(folder: Path) -> list[Path]:

@@ -24,7 +24,7 @@ from workbench.config import CompliancePolicy, DiscoverySettings
 from workbench.errors import WorkbenchError
 from workbench.ingest.extract import extract
 from workbench.ingest.loader import load_package
-from workbench.ingest.packages import EXTRACTOR_VERSION, InstalledPackage
+from workbench.ingest.packages import EXTRACTOR_VERSION, InstalledPackage, source_files
 from workbench.ingest.quality import doc_quality
 from workbench.libraries.compliance import allowed, classify, license_from_metadata
 from workbench.libraries.pypi import PyPI, PyPIProject
@@ -244,9 +244,7 @@ MEASURE_BYTES_PER_S = 1.5e6
 
 def estimated_seconds(package: InstalledPackage) -> float:
     """How long measuring a package should take, from the size of its sources."""
-    files = [package.path] if package.path.is_file() else package.path.rglob("*.py*")
-    size = sum(f.stat().st_size for f in files if f.is_file() and f.suffix in {".py", ".pyi"})
-    return size / MEASURE_BYTES_PER_S
+    return sum(f.stat().st_size for f in source_files(package)) / MEASURE_BYTES_PER_S
 
 
 def measure(package: InstalledPackage) -> DocQuality | None:
