@@ -11,7 +11,6 @@ from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
 from workbench.embed.embedder import Embedder
 from workbench.errors import (
     EntityNotFoundError,
-    LibraryOptedOutError,
     QueryError,
     StoreError,
     WorkbenchError,
@@ -120,12 +119,8 @@ class Workbench:
             plan = pipeline.plan_ingest(names)
             missing: list[str] = []
             opted = records.opted_out(self.db)
-            refused = [p.name for p in plan.packages if p.name in opted]
-            if refused:
-                name = refused[0]
-                raise LibraryOptedOutError(
-                    f"'{name}' is opted out ({opted[name]}): `workbench compliance optin {name}` first"
-                )
+            for package in plan.packages:
+                pipeline.refuse_opted_out(package.name, opted)
         else:
             candidates = pipeline.installed_library_names() if installed else list(DEFAULT_LIBRARIES)
             plan, missing = pipeline.resolve_available(candidates)
@@ -226,17 +221,17 @@ class Workbench:
         against PyPI's latest release; writes nothing."""
         latest: dict[str, str] = {}
         notes: dict[str, str] = {}
+        dists = {lib.name: lib.distribution for lib in self.libraries()}
         if online:
-            libraries = [lib for lib in self.libraries() if not names or lib.name in names]
+            wanted = {dist for name, dist in dists.items() if not names or name in names}
             with PyPI(self.settings.discovery) as pypi:
-                answers = pypi.projects(sorted({lib.distribution for lib in libraries}))
+                answers = pypi.projects(sorted(wanted))
             for distribution, answer in answers.items():
                 if isinstance(answer, PyPIProject):
                     latest[distribution] = answer.version
                 else:
                     notes[distribution] = answer
         checks = update.check(self.db, names, self.locate, latest)
-        dists = {lib.name: lib.distribution for lib in self.libraries()}
         for row in checks:
             row.note = row.note or notes.get(dists.get(row.library, ""), "")
         return checks
@@ -256,10 +251,10 @@ class Workbench:
         re-embedded; cached query results are dropped.
         """
         checks = self.check_updates(names, online=online)
-        stale = [c for c in checks if c.state in update.STALE and c.package is not None]
+        stale = [c.package for c in checks if c.state in update.STALE and c.package is not None]
         reports = []
         if stale:
-            plan = pipeline.IngestPlan([c.package for c in stale if c.package is not None])
+            plan = pipeline.IngestPlan(stale)
             reports = pipeline.ingest(self.db, plan, self.embedder, progress=progress)
         for row in checks:
             if row.state == "newer on PyPI" and row.origin.startswith("pypi "):

@@ -8,10 +8,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
+from packaging.utils import parse_wheel_filename
 
 from workbench.embed.embedder import Embedder
-from workbench.errors import LibraryOptedOutError, UnknownLibraryError
+from workbench.errors import UnknownLibraryError
 from workbench.ingest.packages import InstalledPackage, find_package
 from workbench.libraries import fetch, pipeline
 from workbench.libraries.progress import IngestProgress, SilentProgress
@@ -40,7 +40,7 @@ def resolve(spec: str, root: Path, opted_out: dict[str, str], progress: IngestPr
         package, created = fetch.unpack_wheel(wheel, root, origin=f"wheel {wheel}")
         return Resolved(package, package.search_path if created else None)
     requirement = fetch.parse_spec(spec)
-    _refuse_opted_out(requirement.name, opted_out)
+    pipeline.refuse_opted_out(requirement.name, opted_out)
     version = fetch.pinned_version(requirement)
     try:
         installed = find_package(requirement.name)
@@ -53,21 +53,10 @@ def resolve(spec: str, root: Path, opted_out: dict[str, str], progress: IngestPr
         return Resolved(fetched)
     progress.message(f"fetching a wheel of {requirement} with pip (into {root})")
     wheel = fetch.download_wheel(requirement, root)
-    package, created = fetch.unpack_wheel(wheel, root, origin=f"pypi {requirement.name}=={_version(wheel)}")
+    package, created = fetch.unpack_wheel(
+        wheel, root, origin=f"pypi {requirement.name}=={parse_wheel_filename(wheel.name)[1]}"
+    )
     return Resolved(package, package.search_path if created else None)
-
-
-def _version(wheel: Path) -> str:
-    return wheel.name.split("-")[1]
-
-
-def _refuse_opted_out(name: str, opted_out: dict[str, str]) -> None:
-    wanted = canonicalize_name(name)
-    for library, reason in opted_out.items():
-        if canonicalize_name(library) == wanted:
-            raise LibraryOptedOutError(
-                f"'{library}' is opted out ({reason}): `workbench compliance optin {library}` first"
-            )
 
 
 def add(

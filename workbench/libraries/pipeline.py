@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from packaging.utils import canonicalize_name
 
 from workbench.embed.embedder import Embedder
 from workbench.errors import LibraryLoadError, LibraryOptedOutError, UnknownLibraryError
@@ -111,11 +112,7 @@ def ingest_package(
         license=package_license(package),
         origin=package.origin,
     )
-    reason = records.opted_out(db).get(package.name)
-    if reason is not None:
-        raise LibraryOptedOutError(
-            f"'{package.name}' is opted out ({reason}): `workbench compliance optin` first"
-        )
+    refuse_opted_out(package.name, records.opted_out(db))
     progress.library_started(package.name)
     print_fp = fingerprint(package)
     if not force and queries.library_fingerprint(db, package.name) == print_fp:
@@ -183,6 +180,20 @@ def ingest_package(
     record_outcome(db, report)
     progress.library_finished(report)
     return report
+
+
+def refuse_opted_out(name: str, opted_out: dict[str, str]) -> None:
+    """Refuse a library on the opt-out list, however its name is spelled.
+
+    Raises:
+        LibraryOptedOutError: naming the library, the reason and how to opt it in.
+    """
+    wanted = canonicalize_name(name)
+    for library, reason in opted_out.items():
+        if canonicalize_name(library) == wanted:
+            raise LibraryOptedOutError(
+                f"'{library}' is opted out ({reason}): `workbench compliance optin {library}` first"
+            )
 
 
 def _refuse_lost_modules(db: Database, package: InstalledPackage, entities: list) -> None:

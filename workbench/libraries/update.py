@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from workbench.errors import UnknownLibraryError
-from workbench.ingest.packages import InstalledPackage, fingerprint
+from workbench.ingest.packages import InstalledPackage, find_package, fingerprint
 from workbench.store import queries
 from workbench.store.database import Database
 
@@ -54,6 +54,7 @@ def check(
         package = locate(lib.distribution if lib and lib.origin != "installed" else name)
         if package is None:
             if lib is None:
+                find_package(name)  # raises its error, with the did-you-mean hint
                 raise UnknownLibraryError(f"unknown library '{name}': neither indexed nor installed")
             out.append(UpdateCheck(name, lib.version, "", "not installed", origin=lib.origin))
             continue
