@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from workbench.errors import QueryError
 
 DEFAULT_DB = Path("data") / "workbench.duckdb"
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -83,6 +87,80 @@ class SearchSettings:
     exact_name_boost: float = 0.02
     public_boost: float = 0.02
     member_weight: float = 0.3
+    #: how many relations `ask` and `multi_hop` walk when the caller does not say
+    max_hops: int = 3
+
+
+def validate_search_settings(settings: SearchSettings) -> SearchSettings:
+    """Check every retrieval knob's type and range; faces call it before saving or using
+    settings a user typed.
+
+    Returns:
+        The same settings, for chaining.
+
+    Raises:
+        QueryError: one line naming the first bad value and its allowed range.
+    """
+    for item in fields(SearchSettings):
+        value = getattr(settings, item.name)
+        wanted = _knob_type(item.name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (wanted is int and not isinstance(value, int))
+        ):
+            raise QueryError(f"{item.name} must be {_KIND[wanted]}, not {value!r}")
+        low, high = _SEARCH_RANGES[item.name]
+        if not (low <= value <= high) or value != value:  # NaN fails both
+            span = f">= {low}" if high == math.inf else f"between {low} and {high}"
+            raise QueryError(f"{item.name} must be {span}, not {value}")
+    return settings
+
+
+def change_search_settings(base: SearchSettings, changes: Mapping[str, object]) -> SearchSettings:
+    """`base` with some knobs changed, validated; text values (from a command line) are
+    read as the knob's type.
+
+    Raises:
+        QueryError: an unknown knob, a value of the wrong type or out of range.
+    """
+    known = [item.name for item in fields(SearchSettings)]
+    parsed: dict[str, object] = {}
+    for key, value in changes.items():
+        if key not in known:
+            raise QueryError(f"unknown setting '{key}': use one of {', '.join(known)}")
+        wanted = _knob_type(key)
+        if isinstance(value, str):
+            try:
+                value = wanted(value.strip())
+            except ValueError:
+                raise QueryError(f"{key} must be {_KIND[wanted]}, not {value!r}") from None
+        elif wanted is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        parsed[key] = value
+    return validate_search_settings(replace(base, **parsed))
+
+
+def _knob_type(name: str) -> type:
+    """int or float: the annotation of a SearchSettings field (a string under PEP 563)."""
+    annotation = SearchSettings.__dataclass_fields__[name].type
+    return int if annotation in (int, "int") else float
+
+
+_KIND = {int: "an integer", float: "a number"}
+
+
+#: Allowed (lowest, highest) value of each search knob.
+_SEARCH_RANGES: dict[str, tuple[float, float]] = {
+    "rrf_k": (1, math.inf),
+    "vector_weight": (0.0, math.inf),
+    "bm25_weight": (0.0, math.inf),
+    "candidates": (10, 1000),
+    "exact_name_boost": (0.0, 1.0),
+    "public_boost": (0.0, 1.0),
+    "member_weight": (0.0, 1.0),
+    "max_hops": (1, 6),
+}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,16 @@ class StoreError(WorkbenchError):
     """The DuckDB file is missing, foreign, corrupt, locked or of another schema."""
 
 
+class IndexBusyError(StoreError):
+    """Another process holds the DuckDB file's lock: a writer (which refuses every other
+    process, readers too) or, when opening to write, any process that has it open."""
+
+    def __init__(self, message: str, pid: int | None = None, executable: str = "") -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.executable = executable
+
+
 class ModelMismatchError(StoreError):
     """The file was embedded with another model than the one configured now."""
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
-from workbench.config import DEFAULT_LIBRARIES, Settings, default_db_path
+from workbench.config import (
+    DEFAULT_LIBRARIES,
+    SearchSettings,
+    Settings,
+    default_db_path,
+    validate_search_settings,
+)
 from workbench.embed.embedder import Embedder
 from workbench.errors import (
     EntityNotFoundError,
+    IndexBusyError,
     QueryError,
     StoreError,
     WorkbenchError,
@@ -49,18 +57,30 @@ from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
 from workbench.store import queries, records, writer
 from workbench.store.database import Database
+from workbench.store.state import StateFile, state_path
 
 VECTORS_AFTER_WALKS = 3
+#: The state file's settings row that holds the saved search settings.
+SEARCH_SETTINGS_KEY = "search"
 
 
 class Workbench:
     """A workbench file opened for queries (read-only, the default) or for ingest.
 
+    What a face writes (feedback, suggestions, saved settings) goes to the small state file
+    beside the index (`state`, see `workbench.store.state`), so a read-only workbench can
+    write them while other processes read the index.
+
     Args:
         db: the DuckDB file; default `data/workbench.duckdb` (or WORKBENCH_DB).
         read_only: open without the write lock, so many readers can share the file.
-        settings: embedding and retrieval settings.
+        settings: embedding and retrieval settings; without them, the defaults with the
+            search settings saved in the state file (`save_settings`).
         embedder: a shared, already loaded embedder (tests and servers reuse one).
+
+    Raises:
+        StoreError: the index is missing, foreign, corrupt or locked by a writer
+            (IndexBusyError), or the saved settings are unreadable.
     """
 
     def __init__(
@@ -71,9 +91,10 @@ class Workbench:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
     ) -> None:
-        self.settings = settings or Settings()
-        self.embedder = embedder or Embedder(self.settings.embedding)
         self.path = Path(db or default_db_path())
+        self.state = StateFile(state_path(self.path))
+        self.settings = settings or replace(Settings(), search=self.saved_settings())
+        self.embedder = embedder or Embedder(self.settings.embedding)
         self.read_only = read_only
         self._db: Database | None = None
         self._library_names: set[str] | None = None
@@ -147,19 +168,24 @@ class Workbench:
         mode: str = "hybrid",
         libraries: list[str] | None = None,
         kinds: list[str] | None = None,
+        search_settings: SearchSettings | None = None,
     ) -> list[Hit]:
-        """Ranked entities for a query. See `workbench.retrieve.search.search`."""
+        """Ranked entities for a query. See `workbench.retrieve.search.search`.
+
+        `search_settings` ranks this one query with other knobs than `settings.search`
+        (an evaluation of candidate settings); results are cached per (query, settings).
+        """
         request = search_module.validate(
             query, k, mode, libraries, kinds, known_libraries=self.library_names()
         )
-        return list(
-            self._searches.get(
-                request,
-                lambda: search_module.search(
-                    self.db, self.embedder, request, self.settings.search, bm25_ready=self._bm25()
-                ),
-            )
-        )
+        chosen = search_settings or self.settings.search
+        if search_settings is not None:
+            validate_search_settings(search_settings)
+
+        def run() -> list[Hit]:
+            return search_module.search(self.db, self.embedder, request, chosen, bm25_ready=self._bm25())
+
+        return list(self._searches.get((request, chosen), run))
 
     def clear_caches(self) -> None:
         """Forget cached search results (benchmarks time queries, not the cache)."""
@@ -298,7 +324,7 @@ class Workbench:
         context = DiscoverContext(
             indexed=indexed,
             opted_out={normalize(name) for name in records.opted_out(self.db)},
-            suggested={normalize(name): count for name, count, _ in records.suggestions(self.db)},
+            suggested={normalize(name): count for name, count, _ in self.suggestions()},
         )
         options = options or DiscoverOptions()
         if options.quality_cache is None:
@@ -351,36 +377,92 @@ class Workbench:
         records.set_opt_out(self.db, library, None)
 
     def suggest(self, name: str, reason: str = "") -> int:
-        """Queue a library suggestion; returns how many times it has been suggested."""
-        if not name.strip():
-            raise QueryError("empty library name")
-        return records.suggest(self.db, name.strip().lower(), reason.strip())
+        """Queue a library suggestion in the state file (no write lock on the index needed);
+        returns how many times it has been suggested, older suggestions in the index included.
+        """
+        name = _check_suggestion(name)
+        count = self.state.suggest(name, reason.strip())
+        return count + sum(c for n, c, _ in records.suggestions(self.db) if n == name)
 
     def suggestions(self) -> list[tuple[str, int, list[str]]]:
-        """(name, count, reasons), most asked for first."""
-        return records.suggestions(self.db)
+        """(name, count, reasons), most asked for first: the state file's suggestions and
+        those older workbenches wrote into the index, added up per name."""
+        merged: dict[str, tuple[int, list[str]]] = {}
+        for name, count, reasons in [*records.suggestions(self.db), *self.state.suggestions()]:
+            total, known = merged.get(name, (0, []))
+            merged[name] = (total + count, known + [r for r in reasons if r not in known])
+        return sorted(((n, c, r) for n, (c, r) in merged.items()), key=lambda row: (-row[1], row[0]))
 
     def feedback(self, query: str, path: str, verdict: str) -> str:
-        """Record that a result was good or bad for a query; returns the definition path."""
-        if verdict not in {"good", "bad"}:
-            raise QueryError("verdict must be good or bad")
-        search_module.validate(query)
+        """Record in the state file that a result was good or bad for a query (no write
+        lock on the index needed); returns the definition path."""
+        _check_feedback(query, verdict)
         resolved = self.resolve(path)
         if resolved is None:
-            raise EntityNotFoundError(f"no entity '{path}' in the index")
-        records.add_feedback(self.db, query.strip(), resolved, verdict)
+            raise EntityNotFoundError(f"no entity '{path}' in the index{queries.did_you_mean(self.db, path)}")
+        self.state.add_feedback(query.strip(), resolved, verdict)
         return resolved
 
     def feedback_cases(self) -> list[EvalCase]:
-        """Feedback as evaluation cases: each query with the paths judged good for it."""
+        """Feedback as evaluation cases: each query with the paths judged good for it, from
+        the state file and from the index (where older workbenches wrote it)."""
         good: dict[str, list[str]] = {}
-        for query, path, verdict, _ in records.feedback(self.db):
+        rows = sorted([*records.feedback(self.db), *self.state.feedback()], key=lambda row: row[3])
+        for query, path, verdict, _ in rows:
             if verdict == "good" and path not in good.setdefault(query, []):
                 good[query].append(path)
         return [
             EvalCase(id=f"feedback-{i}", question=q, expected=paths)
             for i, (q, paths) in enumerate(good.items(), 1)
         ]
+
+    # -- saved settings --------------------------------------------------------------
+
+    def saved_settings(self) -> SearchSettings:
+        """The search settings saved in the state file over the defaults (the defaults if
+        none are saved). Knobs this version does not know are ignored.
+
+        Raises:
+            StoreError: a saved value has the wrong type or is out of range.
+        """
+        raw = self.state.setting(SEARCH_SETTINGS_KEY)
+        if raw is None:
+            return SearchSettings()
+        fix = f"run `workbench settings reset` (saved in {self.state.path})"
+        if not isinstance(raw, dict):
+            raise StoreError(f"the saved search settings are not a JSON object: {fix}")
+        known = {item.name: item for item in fields(SearchSettings)}
+        values = {}
+        for key, value in raw.items():
+            if key in known:  # a knob of a newer workbench is skipped
+                float_knob = known[key].type in (float, "float")
+                number = isinstance(value, int) and not isinstance(value, bool)
+                values[key] = float(value) if float_knob and number else value
+        try:
+            return validate_search_settings(replace(SearchSettings(), **values))
+        except QueryError as error:
+            raise StoreError(f"saved search setting: {error}: {fix}") from None
+
+    def save_settings(self, search: SearchSettings) -> None:
+        """Save search settings in the state file (no write lock on the index needed) and
+        use them here; every Workbench opened later without `settings=` starts with them.
+        Only the knobs that differ from the defaults are stored, so later defaults apply
+        to the rest.
+
+        Raises:
+            QueryError: a value is out of range (see `validate_search_settings`).
+            StoreError: the state file cannot be written.
+        """
+        validate_search_settings(search)
+        defaults = asdict(SearchSettings())
+        changed = {k: v for k, v in asdict(search).items() if v != defaults[k]}
+        self.state.save_setting(SEARCH_SETTINGS_KEY, changed)
+        self.settings = replace(self.settings, search=search)
+
+    def reset_settings(self) -> None:
+        """Forget the saved search settings; this workbench and later ones use the defaults."""
+        self.state.delete_setting(SEARCH_SETTINGS_KEY)
+        self.settings = replace(self.settings, search=SearchSettings())
 
     def _forget_caches(self) -> None:
         self._library_names = None
@@ -433,11 +515,13 @@ class Workbench:
         return self.graph.paths(src, dst, max_hops, relations, limit)
 
     def multi_hop(
-        self, question: str, k: int = 10, max_hops: int = 3, hops: list[Hop] | None = None
+        self, question: str, k: int = 10, max_hops: int | None = None, hops: list[Hop] | None = None
     ) -> WalkResult:
         """Seeds from hybrid search, walked along the relations the question asks for (or
-        `hops`). See `workbench.retrieve.multihop.multi_hop`."""
+        `hops`), at most `max_hops` (default `settings.search.max_hops`). See
+        `workbench.retrieve.multihop.multi_hop`."""
         search_module.validate(question, k)
+        max_hops = max_hops or self.settings.search.max_hops
         if hops is None:
             hops = relation_chain(question, max_hops)
         # the question and the clauses of its hops in one batch through the model
@@ -471,16 +555,18 @@ class Workbench:
         self,
         question: str,
         k: int = 5,
-        max_hops: int = 3,
+        max_hops: int | None = None,
         timeout: float = planner.STEP_TIMEOUT_S,
         *,
         synthesize: bool = False,
     ) -> Answer:
-        """Plan a question, run its sub-queries concurrently and merge them, with paths.
+        """Plan a question, run its sub-queries concurrently and merge them, with paths;
+        at most `max_hops` relations are walked (default `settings.search.max_hops`).
         See `workbench.retrieve.planner`. With `synthesize` and an LLM endpoint configured
         (WORKBENCH_LLM_URL), a prose answer is added; its failure degrades the answer only.
         """
         search_module.validate(question, k)
+        max_hops = max_hops or self.settings.search.max_hops
         _ = self.graph  # a missing graph is a clear error before any step runs
         self.embedder.load()  # seconds, once: not to be counted against a step's timeout
         the_plan = planner.plan(question, max_hops)
@@ -509,9 +595,15 @@ class Workbench:
     # -- evaluation ------------------------------------------------------------------
 
     def evaluate(
-        self, cases: list[EvalCase], modes: tuple[str, ...] = ("bm25", "vector", "hybrid")
+        self,
+        cases: list[EvalCase],
+        modes: tuple[str, ...] = ("bm25", "vector", "hybrid"),
+        search_settings: SearchSettings | None = None,
     ) -> tuple[list[EvalRow], list[EvalCase]]:
         """Score each mode on the cases whose expected paths are in the index.
+
+        With `search_settings`, the searches of this run use them and `settings` stays as
+        it is (a face can try candidate settings in a thread while it keeps searching).
 
         Returns:
             (one row per mode, the cases left out because no expected path is indexed).
@@ -527,7 +619,7 @@ class Workbench:
                 skipped.append(case)
 
         def run(question: str, mode: str) -> list[Hit]:
-            return self.search(question, 10, mode=mode)
+            return self.search(question, 10, mode=mode, search_settings=search_settings)
 
         return [score_mode(m, usable, relevant, run) for m in modes], skipped
 
@@ -603,6 +695,56 @@ class Workbench:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_feedback(query: str, verdict: str) -> None:
+    if verdict not in {"good", "bad"}:
+        raise QueryError("verdict must be good or bad")
+    search_module.validate(query)
+
+
+def _check_suggestion(name: str) -> str:
+    if not name.strip():
+        raise QueryError("empty library name")
+    return name.strip().lower()
+
+
+def record_feedback(
+    db: str | Path | None, query: str, path: str, verdict: str, *, embedder: Embedder | None = None
+) -> tuple[str, bool]:
+    """Feedback from a process that does not keep the index open (the CLI).
+
+    The path is checked against the index opened read-only. While another process writes
+    the index, DuckDB lets no one else open it, not even to read; the feedback still goes
+    to the state file (found from the index's path alone), with the path as given.
+
+    Returns:
+        (the path stored, whether it was checked against the index).
+    """
+    _check_feedback(query, verdict)
+    try:
+        with Workbench(db, embedder=embedder) as wb:
+            return wb.feedback(query, path, verdict), True
+    except IndexBusyError:
+        StateFile(state_path(db or default_db_path())).add_feedback(query.strip(), path.strip(), verdict)
+        return path.strip(), False
+
+
+def record_suggestion(
+    db: str | Path | None, name: str, reason: str = "", *, embedder: Embedder | None = None
+) -> tuple[int, bool]:
+    """A library suggestion from a process that does not keep the index open (the CLI);
+    like `record_feedback`, it reaches the state file while another process writes the index.
+
+    Returns:
+        (how many times it has been suggested, whether the index's older ones were counted).
+    """
+    name = _check_suggestion(name)
+    try:
+        with Workbench(db, embedder=embedder) as wb:
+            return wb.suggest(name, reason), True
+    except IndexBusyError:
+        return StateFile(state_path(db or default_db_path())).suggest(name, reason.strip()), False
 
 
 def _wal(path: Path) -> Path:

@@ -257,6 +257,8 @@ class EvalRow:
     mrr_at_10: float
     ndcg_at_10: float
     misses: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    #: library -> (cases, recall@10): the case's library, else its first expected path's root
+    per_library: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, order=True)

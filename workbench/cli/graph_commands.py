@@ -82,7 +82,10 @@ def graph(
 @click.argument("question")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option(
-    "--hops", default=3, show_default=True, type=click.IntRange(1, 6), help="Most relations walked."
+    "--hops",
+    default=None,
+    type=click.IntRange(1, 6),
+    help="Most relations walked [default: the max_hops setting, 3 unless `workbench settings` changed it].",
 )
 @click.option(
     "--explain", is_flag=True, help="Print the plan, each step's results and timing, and every path."
@@ -99,7 +102,7 @@ def graph(
 def ask(
     question: str,
     k: int,
-    hops: int,
+    hops: int | None,
     explain: bool,
     timeout: float,
     synthesize: bool,

@@ -214,16 +214,26 @@ def compliance_optin(library: str, db_path: Path | None) -> None:
 def suggest(name: str | None, reason: str, db_path: Path | None) -> None:
     """Suggest a library to index (the same name again counts up); no NAME lists them.
 
+    Suggestions go to the state file beside the index, so this works while other
+    processes have the index open.
+
     Example: workbench suggest pydantic --reason "our models use it"
     """
+    from workbench.facade import record_suggestion
+
     if name is None:
         with _open(db_path) as wb:
             for suggested, count, reasons in wb.suggestions():
                 click.echo(f"{count:4d}  {suggested}  {'; '.join(reasons)}")
         return
-    with _open(db_path, read_only=False) as wb:
-        count = wb.suggest(name, reason)
+    count, complete = record_suggestion(db_path, name, reason)
     click.echo(f"{name.strip().lower()}: suggested {count} time(s)")
+    if not complete:
+        click.echo(
+            "note: the index is being written by another process; suggestions older workbenches kept in it "
+            "were not counted",
+            err=True,
+        )
 
 
 @click.command()
@@ -243,8 +253,13 @@ def feedback(
 ) -> None:
     """Mark a result good or bad for a query; --export writes them as eval cases.
 
+    Feedback goes to the state file beside the index, so this works while other processes
+    have the index open.
+
     Example: workbench feedback "set a timeout" httpx.Timeout good     workbench feedback --export fb.jsonl
     """
+    from workbench.facade import record_feedback
+
     if export_to is not None:
         with _open(db_path) as wb:
             cases = wb.feedback_cases()
@@ -257,6 +272,10 @@ def feedback(
         return
     if not (query and path and verdict):
         raise click.UsageError("give QUERY PATH good|bad, or --export FILE")
-    with _open(db_path, read_only=False) as wb:
-        resolved = wb.feedback(query, path, verdict)
-    click.echo(f"recorded: {resolved} is {verdict} for {query!r}")
+    stored, checked = record_feedback(db_path, query, path, verdict)
+    click.echo(f"recorded: {stored} is {verdict} for {query!r}")
+    if not checked:
+        click.echo(
+            f"note: the index is being written by another process, so {stored} was stored unchecked",
+            err=True,
+        )

@@ -57,12 +57,14 @@ def score_mode(
     """Metrics of one mode; `relevant[case.id]` holds definition paths, `run(q, mode)` hits."""
     totals = {"r1": 0.0, "r5": 0.0, "r10": 0.0, "mrr": 0.0, "ndcg": 0.0}
     misses = []
+    by_library: dict[str, list[float]] = {}
     for case in cases:
         wanted = relevant[case.id]
         ranked = [h.definition_path for h in run(case.question, mode)]
         totals["r1"] += recall_at(ranked, wanted, 1)
         totals["r5"] += recall_at(ranked, wanted, 5)
         totals["r10"] += recall_at(ranked, wanted, 10)
+        by_library.setdefault(library_of(case), []).append(recall_at(ranked, wanted, 10))
         totals["mrr"] += mrr_at(ranked, wanted, 10)
         totals["ndcg"] += ndcg_at(ranked, wanted, 10)
         if not recall_at(ranked, wanted, 10):
@@ -77,4 +79,12 @@ def score_mode(
         mrr_at_10=totals["mrr"] / n,
         ndcg_at_10=totals["ndcg"] / n,
         misses=misses,
+        per_library={lib: (len(r), sum(r) / len(r)) for lib, r in sorted(by_library.items())},
     )
+
+
+def library_of(case: EvalCase) -> str:
+    """The library a case is about: its own field, else the root of its first expected path."""
+    if case.library:
+        return case.library
+    return case.expected[0].split(".", 1)[0] if case.expected else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -10,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from workbench.errors import ModelMismatchError, StoreError
+from workbench.errors import IndexBusyError, ModelMismatchError, StoreError
 from workbench.store import migrations
 from workbench.store.extensions import load_extensions
 from workbench.store.migrations import APP_ID, MigrationContext
@@ -19,6 +20,12 @@ DUCKDB_MAGIC = b"DUCK"
 #: Tables rebuilt from the others (by `writer.rebuild_indexes`), never copied.
 DERIVED_TABLES = frozenset({"bm25_postings", "graph_edges", "graph_nodes"})
 ALIAS = "wb"
+
+
+#: DuckDB's refusal when another process holds the file's lock (not any text with "lock":
+#: "block" appears in corruption messages).
+_LOCK_CONFLICT = re.compile(r"Could not set lock on file|Conflicting lock is held", re.IGNORECASE)
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.+?) \(PID (?P<pid>\d+)\)")
 
 
 def _looks_like_duckdb(path: Path) -> bool:
@@ -88,15 +95,35 @@ class Database:
         except duckdb.IOException as error:
             conn.close()
             message = _first_line(error)
-            if "lock" in message.lower():
-                raise StoreError(
-                    f"{self.path} is in use by another process that writes to it: {message}"
-                ) from error
+            if _LOCK_CONFLICT.search(message):
+                raise self._busy(str(error)) from error
             raise StoreError(f"cannot open {self.path}: {message}") from error
         except duckdb.Error as error:
             conn.close()
             raise StoreError(f"cannot open {self.path}: {_first_line(error)}") from error
         return conn
+
+    def _busy(self, message: str) -> IndexBusyError:
+        """Say who holds the lock and what to do, from DuckDB's "Conflicting lock is held in
+        EXE (PID N)". A reader is refused only by a writer; a writer by anyone (DuckDB adds
+        "you would be able to open this database in read-only mode" when the holder reads)."""
+        holder = _LOCK_HOLDER.search(message)
+        pid = int(holder["pid"]) if holder else None
+        exe = holder["exe"].strip() if holder else ""
+        who = f"another process (pid {pid}, {exe})" if holder else "another process"
+        if self.read_only:
+            text = (
+                f"{self.path}: {who} is writing to this file, and DuckDB lets no one else open it "
+                "meanwhile; wait for it to finish (`workbench feedback` and `workbench suggest` "
+                "still work: they write the state file beside it)"
+            )
+        else:
+            # DuckDB adds that read-only would work when the holder only reads
+            how = " (to read)" if "read-only mode" in message else " (to write)"
+            text = (
+                f"{self.path}: {who} has this file open{how}; close it or wait: library changes need it alone"
+            )
+        return IndexBusyError(text, pid, exe)
 
     def _tables(self) -> set[str]:
         rows = self.conn.execute(

@@ -1,5 +1,6 @@
-"""Rows about libraries rather than their APIs: version history, opt-outs, suggestions
-and relevance feedback (migration 4)."""
+"""Rows about libraries rather than their APIs: version history, opt-outs, and the
+suggestions and relevance feedback older workbenches wrote here (migration 4; new ones go
+to the state file, `workbench.store.state`, and these are only read)."""
 
 from __future__ import annotations
 
@@ -68,40 +69,14 @@ def set_opt_out(db: Database, library: str, reason: str | None) -> None:
             conn.execute("INSERT INTO opt_outs VALUES (?, ?, ?)", [library, reason, _now()])
 
 
-def suggest(db: Database, name: str, reason: str) -> int:
-    """Queue a suggestion; the same name again counts up (reasons kept once each)."""
-    with db.transaction() as conn:
-        row = conn.execute("SELECT count, reasons FROM suggestions WHERE name = ?", [name]).fetchone()
-        if row is None:
-            conn.execute(
-                "INSERT INTO suggestions VALUES (?, ?, 1, ?, ?)",
-                [name, [reason] if reason else [], _now(), _now()],
-            )
-            return 1
-        reasons = list(row[1] or [])
-        if reason and reason not in reasons:
-            reasons.append(reason)
-        conn.execute(
-            "UPDATE suggestions SET count = count + 1, reasons = ?, last_at = ? WHERE name = ?",
-            [reasons, _now(), name],
-        )
-        return int(row[0]) + 1
-
-
 def suggestions(db: Database) -> list[tuple[str, int, list[str]]]:
-    """(name, count, reasons), most asked for first."""
+    """(name, count, reasons) written by older workbenches, most asked for first."""
     rows = db.execute("SELECT name, count, reasons FROM suggestions ORDER BY count DESC, name").fetchall()
     return [(n, int(c), list(r or [])) for n, c, r in rows]
 
 
-def add_feedback(db: Database, query: str, path: str, verdict: str) -> None:
-    """Store one judgement of a result for a query."""
-    with db.transaction() as conn:
-        conn.execute("INSERT INTO feedback VALUES (?, ?, ?, ?)", [query, path, verdict, _now()])
-
-
 def feedback(db: Database) -> list[tuple[str, str, str, str]]:
-    """(query, path, verdict, given_at), oldest first."""
+    """(query, path, verdict, given_at) written by older workbenches, oldest first."""
     rows = db.execute(
         "SELECT query, path, verdict, CAST(given_at AS VARCHAR) FROM feedback ORDER BY given_at, query, path"
     ).fetchall()
