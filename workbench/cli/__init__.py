@@ -23,6 +23,7 @@ from workbench.cli.common import (
 from workbench.cli.common import open_workbench as _open
 from workbench.cli.graph_commands import ask, graph
 from workbench.cli.library_commands import add, compliance, discover, feedback, suggest, update
+from workbench.cli.serve_commands import serve
 from workbench.cli.settings_commands import settings
 from workbench.model import KINDS, SEARCH_MODES
 
@@ -318,7 +319,7 @@ def bench(
     render_bench(_console(), result)
 
 
-for command in (graph, ask, discover, add, update, compliance, suggest, feedback, settings):
+for command in (graph, ask, discover, add, update, compliance, suggest, feedback, settings, serve):
     main.add_command(command)
 
 
