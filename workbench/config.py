@@ -141,6 +141,23 @@ def change_search_settings(base: SearchSettings, changes: Mapping[str, object]) 
     return validate_search_settings(replace(base, **parsed))
 
 
+def search_settings_from_json(saved: Mapping[str, object]) -> SearchSettings:
+    """Saved knobs over the defaults. A knob this version does not know is skipped (a newer
+    workbench saved it); a whole number for a float knob is read as a float; text is not
+    read (a saved file holds numbers).
+
+    Raises:
+        QueryError: a value of the wrong type or out of range.
+    """
+    known = {item.name for item in fields(SearchSettings)}
+    values = {}
+    for key, value in saved.items():
+        if key in known:
+            widen = _knob_type(key) is float and isinstance(value, int) and not isinstance(value, bool)
+            values[key] = float(value) if widen else value
+    return validate_search_settings(replace(SearchSettings(), **values))
+
+
 def _knob_type(name: str) -> type:
     """int or float: the annotation of a SearchSettings field (a string under PEP 563)."""
     annotation = SearchSettings.__dataclass_fields__[name].type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from workbench.config import (
@@ -13,6 +13,7 @@ from workbench.config import (
     SearchSettings,
     Settings,
     default_db_path,
+    search_settings_from_json,
     validate_search_settings,
 )
 from workbench.embed.embedder import Embedder
@@ -431,15 +432,8 @@ class Workbench:
         fix = f"run `workbench settings reset` (saved in {self.state.path})"
         if not isinstance(raw, dict):
             raise StoreError(f"the saved search settings are not a JSON object: {fix}")
-        known = {item.name: item for item in fields(SearchSettings)}
-        values = {}
-        for key, value in raw.items():
-            if key in known:  # a knob of a newer workbench is skipped
-                float_knob = known[key].type in (float, "float")
-                number = isinstance(value, int) and not isinstance(value, bool)
-                values[key] = float(value) if float_knob and number else value
         try:
-            return validate_search_settings(replace(SearchSettings(), **values))
+            return search_settings_from_json(raw)
         except QueryError as error:
             raise StoreError(f"saved search setting: {error}: {fix}") from None
 

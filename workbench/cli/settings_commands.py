@@ -26,8 +26,14 @@ def settings(ctx: click.Context, as_json: bool, db_path: Path | None) -> None:
 
     Example: workbench settings     workbench settings set rrf_k 30 bm25_weight 0.5
     """
+    ctx.obj = db_path  # `workbench settings --db F set ...` means F too
     if ctx.invoked_subcommand is None:
         ctx.invoke(settings_show, as_json=as_json, db_path=db_path)
+
+
+def _db(db_path: Path | None) -> Path | None:
+    """The subcommand's --db, else the group's."""
+    return db_path or click.get_current_context().obj
 
 
 @settings.command(name="show")
@@ -41,7 +47,7 @@ def settings_show(as_json: bool = False, db_path: Path | None = None) -> None:
     """
     from workbench.config import SearchSettings
 
-    with _open(db_path) as wb:
+    with _open(_db(db_path)) as wb:
         effective = asdict(wb.settings.search)
         where = wb.state.path
         written = wb.state.exists()
@@ -68,7 +74,7 @@ def settings_set(pairs: tuple[str, ...], db_path: Path | None) -> None:
     if len(pairs) % 2:
         raise click.UsageError("give KEY VALUE pairs, e.g. `workbench settings set rrf_k 30`")
     changes = dict(zip(pairs[::2], pairs[1::2], strict=True))
-    with _open(db_path) as wb:
+    with _open(_db(db_path)) as wb:
         search = change_search_settings(wb.saved_settings(), changes)
         wb.save_settings(search)
         where = wb.state.path
@@ -84,7 +90,7 @@ def settings_reset(db_path: Path | None) -> None:
 
     Example: workbench settings reset
     """
-    with _open(db_path) as wb:
+    with _open(_db(db_path)) as wb:
         wb.reset_settings()
         where = wb.state.path
     click.echo(f"settings reset to the defaults ({where})")

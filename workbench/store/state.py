@@ -149,10 +149,12 @@ class StateFile:
             try:
                 return self._read_with(sql, params, "ro")
             except sqlite3.OperationalError as error:
-                if "unable to open" not in str(error):
-                    raise
-                # WAL mode needs a -shm file beside the file; a read-only folder has none
-                return self._read_with(sql, params, "ro&immutable=1")
+                # WAL mode needs a -shm file beside the file, which a read-only folder cannot
+                # hold: no one can write there, so the file is read as immutable
+                try:
+                    return self._read_with(sql, params, "ro&immutable=1")
+                except sqlite3.Error:
+                    raise error from None
         except sqlite3.Error as error:
             raise StoreError(
                 f"cannot read the state file {self.path}: {_reason(error)}; move it away or {FIX}"
@@ -209,6 +211,8 @@ class StateFile:
         uri = f"{self.path.resolve().as_uri()}?mode={mode}"
         conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # in WAL mode NORMAL cannot corrupt the file; a power cut may lose the last writes
+        conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
     def _check(self, conn: sqlite3.Connection, *, writing: bool) -> bool:
