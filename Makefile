@@ -7,7 +7,11 @@ STAMP := $(VENV)/.installed-stamp
 QUESTION ?= how do I set a timeout on every request of a client
 ASK ?= which exception does httpx raise when a read times out, and what is its base class
 
-.PHONY: setup demo test lint bench eval clean
+.PHONY: setup sysdeps demo test lint bench eval clean
+
+# System packages the tests drive for real: tmux (the TUI in a terminal), chromium (pages and
+# notebooks in a headless browser), haproxy (replicas behind a load balancer), wrk (load).
+SYSDEPS := tmux chromium haproxy wrk
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,7 +29,14 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/ruff check workbench tests
 
-test: lint
+sysdeps:
+	@missing=""; for cmd in $(SYSDEPS); do command -v $$cmd >/dev/null || missing="$$missing $$cmd"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: sysdeps lint
 	$(BIN)/python -m pytest
 
 eval: setup

@@ -25,6 +25,7 @@ from workbench.cli.graph_commands import ask, graph
 from workbench.cli.library_commands import add, compliance, discover, feedback, suggest, update
 from workbench.cli.serve_commands import serve
 from workbench.cli.settings_commands import settings
+from workbench.cli.tui_command import tui
 from workbench.model import KINDS, SEARCH_MODES
 
 
@@ -319,7 +320,7 @@ def bench(
     render_bench(_console(), result)
 
 
-for command in (graph, ask, discover, add, update, compliance, suggest, feedback, settings, serve):
+for command in (graph, ask, discover, add, update, compliance, suggest, feedback, settings, tui, serve):
     main.add_command(command)
 
 
