@@ -62,7 +62,9 @@ def start_server(
     command = [sys.executable, "-m", "workbench.cli", "serve", "--db", str(db), "--port", str(port), *args]
     environ = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     with log.open("w") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=REPO)
+        proc = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=REPO, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, log)

@@ -27,13 +27,14 @@ def haproxy_config(replicas: list[tuple[str, int]], bind: str = "127.0.0.1:8765"
     """The config text: one frontend on `bind`, one backend of the replicas.
 
     Idempotent requests (GET, and POST /ask which writes nothing) are retried on another
-    replica when the connection fails or the replica answers 503 (pool full, starting);
-    `observe layer7` with `on-error mark-down` takes a replica out at its first failure,
-    before the health check would.
+    replica when the connection fails, the answer is empty (a replica killed mid-request)
+    or the replica answers 503 (pool full, starting); `observe layer4` with `on-error
+    mark-down` takes a replica out at its first refused connection, before the health
+    check would (a 503 from a busy replica does not take it out).
     """
     servers = "\n".join(
         f"    server replica{i} {host}:{port} check inter {check_ms} fall 2 rise 2 "
-        f"observe layer7 error-limit 1 on-error mark-down"
+        f"observe layer4 error-limit 1 on-error mark-down"
         for i, (host, port) in enumerate(replicas, 1)
     )
     return f"""# HAProxy in front of {len(replicas)} `workbench serve` replica(s); made by
@@ -50,7 +51,6 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response response-timeout 503
-    option http-server-close
 
 frontend workbench
     bind {bind}
