@@ -100,3 +100,8 @@ def _served(replica) -> int:
     text = httpx.get(f"{replica.url}/metrics", timeout=10).text
     prefix = 'workbench_http_requests_total{endpoint="/search",method="GET",status="200"}'
     return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix)))
+
+
+def test_the_shipped_config_is_the_printed_one():
+    printed = run_cli("serve", "--print-haproxy-config", "--replicas", "127.0.0.1:8766,127.0.0.1:8767")
+    assert (REPO / "deploy" / "haproxy.cfg").read_text() == printed.output
