@@ -1,0 +1,168 @@
+"""The Libraries and Tuning tabs: an update with progress, cancel, refusals that say why,
+evaluation before/after, and settings saved for every face — with real second processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+from tests.tui.helpers import wait_for, wait_idle
+from workbench import Workbench
+from workbench.tui import make_app
+from workbench.tui.session import Session
+from workbench.tui.widgets.libraries_view import LibrariesView
+from workbench.tui.widgets.tuning_view import TuningView
+
+NEW_FUNCTION = '''
+
+def reconnect(delay: float = 1.0) -> None:
+    """Open the connection again after waiting `delay` seconds."""
+'''
+
+
+@pytest.fixture
+def fixture_index(tmp_path, embedder, fixture_copy, on_path):
+    """A writable file holding the fixture package, read from a copy the test may edit."""
+    on_path(fixture_copy)
+    path = tmp_path / "wb.duckdb"
+    with Workbench(path, read_only=False, embedder=embedder) as wb:
+        wb.ingest(["wbfixture"])
+    return path, fixture_copy / "wbfixture"
+
+
+def _session(path: Path, embedder) -> Session:
+    from workbench.tui.session import is_writable
+
+    bench = Workbench(path, embedder=embedder)
+    return Session(reader=bench, label="wb.duckdb", local=bench, writable=is_writable(path))
+
+
+async def _open_libraries(pilot) -> LibrariesView:
+    await pilot.press("f5")
+    view = pilot.app.query_one(LibrariesView)
+    await wait_for(pilot, lambda: "wbfixture" in view.names)
+    await wait_idle(pilot)
+    return view
+
+
+async def test_update_runs_with_progress_and_lands_in_the_history(fixture_index, embedder):
+    """u on a changed library re-indexes it in a worker; the bar finishes and the history grows."""
+    path, source = fixture_index
+    (source / "pool.py").write_text((source / "pool.py").read_text() + NEW_FUNCTION)
+    app = make_app(session=_session(path, embedder))
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await _open_libraries(pilot)
+        assert "stale" in str(view.query_one("#library-table").get_row("wbfixture")[-1])
+        await pilot.press("u")
+        await wait_for(pilot, lambda: view.cancel_event is None and "ingested" in _progress(view), 60)
+        await wait_idle(pilot)
+        assert "1 embedded" in _progress(view) or "embedded" in _progress(view)
+        assert view.query_one("#library-progress").percentage == 1.0
+        assert view.query_one("#history-table").row_count == 2
+        hits = app.session.reader.search("open the connection again after a delay", 3)
+        assert hits[0].path.endswith("reconnect")
+
+
+async def test_cancel_leaves_the_file_as_it_was(fixture_index, embedder):
+    """Cancel during a change stops it at the next progress step; nothing is written."""
+    path, source = fixture_index
+    (source / "pool.py").write_text((source / "pool.py").read_text() + NEW_FUNCTION)
+    app = make_app(session=_session(path, embedder))
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await _open_libraries(pilot)
+        # the key presses would race a 0.3 s update: start and cancel in the same tick
+        view.action_update()
+        view.action_cancel()
+        await wait_for(pilot, lambda: view.cancel_event is None, 60)
+        await wait_idle(pilot)
+        assert any("cancelled" in n.message for n in app._notifications), [
+            n.message for n in app._notifications
+        ]
+    with Workbench(path, embedder=embedder) as wb:
+        assert len(wb.history("wbfixture")) == 1
+        assert wb.resolve("wbfixture.pool.reconnect") is None
+
+
+async def test_read_only_file_disables_changes(fixture_index, embedder):
+    """A file without write bits opens read-only: the header says so and u is refused, not run."""
+    path, _ = fixture_index
+    path.chmod(0o444)
+    app = make_app(session=_session(path, embedder))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app._opened(app.session)
+        await _open_libraries(pilot)
+        assert "read-only" in app.sub_title
+        await pilot.press("u")
+        await pilot.pause()
+        assert any("read-only" in n.message for n in app._notifications)
+        assert app.query_one(LibrariesView).cancel_event is None
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time
+    from workbench import Workbench
+    wb = Workbench(sys.argv[1])
+    print("open", flush=True)
+    time.sleep(60)
+    """
+)
+
+
+async def test_a_change_while_another_process_reads_says_who(fixture_index, embedder, tmp_path):
+    """With a second real process reading the file, u is refused with its pid; browsing goes on."""
+    path, _ = fixture_index
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        app = make_app(session=_session(path, embedder))
+        async with app.run_test(size=(120, 36)) as pilot:
+            view = await _open_libraries(pilot)
+            await pilot.press("u")
+            await wait_for(pilot, lambda: view.cancel_event is None, 30)
+            await wait_idle(pilot)
+            errors = [n.message for n in app._notifications if n.severity == "error"]
+            assert any(str(holder.pid) in message for message in errors), errors
+            assert app.session.reader.search("pool timeout", 3), "reads work again after the refusal"
+            app.query_one("#results").focus()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+async def test_change_a_weight_evaluate_and_save(db_copy, embedder, tmp_path):
+    """A drastic weight moves the metrics in the before/after table; Ctrl+S saves it for the CLI."""
+    app = make_app(session=Session(reader=(wb := Workbench(db_copy, embedder=embedder)), label="x", local=wb))
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.press("f6")
+        view = app.query_one(TuningView)
+        view.query_one("#knob-vector_weight").value = "0"
+        view.query_one("#knob-candidates").value = "10"
+        view.query_one("#knob-exact_name_boost").value = "0"
+        view.action_evaluate()
+        await wait_for(pilot, lambda: view.after is not None, 120)
+        await wait_idle(pilot)
+        before, after = view.before[0], view.after[0]
+        assert before.n == after.n > 0
+        assert (before.mrr_at_10, before.ndcg_at_10) != (after.mrr_at_10, after.ndcg_at_10)
+        assert view.query_one("#metrics-table").row_count == 2
+        await pilot.press("ctrl+s")
+        await wait_idle(pilot)
+        assert any("saved" in n.message.lower() for n in app._notifications)
+    result = run_cli("settings", "--json", "--db", str(db_copy))
+    saved = json.loads(result.output)
+    effective = saved.get("effective", saved)
+    assert effective["vector_weight"] == 0 and effective["candidates"] == 10
+
+
+def _progress(view: LibrariesView) -> str:
+    return str(view.query_one("#library-progress-text").render())
