@@ -23,7 +23,7 @@ from workbench.cli.common import (
 from workbench.cli.common import open_workbench as _open
 from workbench.cli.graph_commands import ask, graph
 from workbench.cli.library_commands import add, compliance, discover, feedback, suggest, update
-from workbench.cli.serve_commands import serve
+from workbench.cli.serve_commands import http_bench_options, serve
 from workbench.cli.settings_commands import settings
 from workbench.cli.tui_command import tui
 from workbench.model import KINDS, SEARCH_MODES
@@ -280,6 +280,7 @@ def eval_command(
     "re-ingest (in a copy of the file).",
 )
 @click.option("--share", default=0.01, show_default=True, type=click.FloatRange(0.001, 1.0))
+@http_bench_options
 @db_option
 @reports_errors
 def bench(
@@ -294,7 +295,11 @@ def bench(
     throughput, size per library, graph size, peak memory; or, with --update, the cost of
     an incremental update against a full re-ingest.
 
+    With --http, instead: `workbench serve` under load from wrk and an open-loop client on
+    127.0.0.1 (1, 16, 64 and 1,000 connections), beside in-process latency.
+
     Example: workbench bench --repeat 5     workbench bench --update polars --share 0.01
+    workbench bench --http --http-seconds 10 --db team.duckdb
     """
     from workbench.bench import run_bench
     from workbench.cli.render import render_bench

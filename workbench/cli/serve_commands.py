@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -105,3 +108,73 @@ def serve(
 
     click.echo(f"serving {config.db} at {config.base_url} ({workers} worker(s), pid {os.getpid()})", err=True)
     run(config)
+
+
+def http_bench_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--http [--http-seconds S] [--http-workers N]` for `workbench bench`: when given, the
+    HTTP benchmark runs instead of the in-process one (the wrapped command never sees them)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, http: bool, http_seconds: float, http_workers: int, **kwargs: Any) -> Any:
+        if not http:
+            return func(*args, **kwargs)
+        return _bench_http(kwargs["eval_set"], kwargs["db_path"], http_seconds, http_workers)
+
+    options = [
+        click.option("--http", is_flag=True, help="Instead: load-test `workbench serve` on 127.0.0.1 (wrk)."),
+        click.option("--http-seconds", default=10.0, show_default=True, type=click.FloatRange(1, 120),
+                     help="With --http: seconds per connection level."),
+        click.option("--http-workers", default=2, show_default=True, type=click.IntRange(1, 16),
+                     help="With --http: server worker processes."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _bench_http(eval_set: Path, db_path: Path | None, seconds: float, workers: int) -> None:
+    from workbench.bench.http import run_http_bench
+    from workbench.cli.common import console
+    from workbench.retrieve.evaluation import load_cases
+
+    questions = [c.question for c in load_cases(eval_set)]
+    db = Path(db_path or default_db_path()).resolve()
+    err = console(stderr=True)
+    result = run_http_bench(db, questions, seconds=seconds, workers=workers, progress=err.log)
+    render_http_bench(console(), result)
+
+
+def render_http_bench(out: Any, result: dict[str, Any]) -> None:
+    """The table of `workbench bench --http`."""
+    from rich.table import Table
+
+    local = result["in_process"]
+    out.print(
+        f"in-process search: p50 {local['p50']:.1f} ms, p95 {local['p95']:.1f} ms, "
+        f"p99 {local['p99']:.1f} ms; "
+        f"{local['cpu_s'] * 1000:.1f} ms CPU per query -> {result['capacity_rps']:.0f} queries/s on "
+        f"{result['cores']} core(s)"
+    )
+    table = Table(title=f"HTTP /search, {result['workers']} worker(s), {result['seconds']:g} s per level")
+    for column in ("connections", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "of CPU capacity"):
+        table.add_column(column, justify="right")
+    for row in result["levels"]:
+        table.add_row(
+            str(row["connections"]),
+            f"{row['rps']:.1f}",
+            f"{row['p50']:.1f}",
+            f"{row['p95']:.1f}",
+            f"{row['p99']:.1f}",
+            str(row["errors"]),
+            f"{row['rps'] / result['capacity_rps']:.0%}",
+        )
+    out.print(table)
+    loop = result["open_loop"]
+    out.print(
+        f"open loop at {loop['rate']:.1f} requests/s (half the peak): p50 {loop['p50']:.1f} ms, "
+        f"p95 {loop['p95']:.1f} ms, p99 {loop['p99']:.1f} ms, {loop['errors']} error(s)"
+    )
+    if result["overhead_p50_ms"] is not None:
+        out.print(f"HTTP adds {result['overhead_p50_ms']:.1f} ms at p50 over in-process (1 connection)")
+    knee = result["knee"]
+    out.print(f"knee: {knee} connections" if knee else "knee: not reached (throughput still rising)")
