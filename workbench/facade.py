@@ -37,6 +37,7 @@ from workbench.libraries.update import UpdateCheck
 from workbench.model import (
     Answer,
     Candidate,
+    DocQuality,
     EntityDetail,
     EvalCase,
     EvalRow,
@@ -689,6 +690,45 @@ class Workbench:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- aggregates for dashboards (the notebooks) -------------------------------------
+
+    def degree_histogram(self, direction: str = "in") -> list[tuple[str, int, int]]:
+        """(relation, degree, nodes with that degree) of the API graph; `direction` "in"
+        counts edges arriving at a node, "out" edges leaving it."""
+        from workbench.store import insights
+
+        _ = self.graph  # a missing graph is a clear error
+        return insights.degree_histogram(self.db, direction)
+
+    def hubs(
+        self, relation: str, direction: str = "in", limit: int = 10
+    ) -> list[tuple[str, str, str, str, int]]:
+        """(path, public path, kind, library, degree): the nodes with the most edges of one
+        relation, e.g. `hubs("inherits")` the most inherited classes, `hubs("raises")` the
+        most raised exceptions."""
+        from workbench.model import RELATIONS
+        from workbench.store import insights
+
+        if relation not in RELATIONS:
+            raise QueryError(f"unknown relation {relation}: choose from {', '.join(RELATIONS)}")
+        _ = self.graph
+        return insights.hubs(self.db, relation, direction, limit)
+
+    def doc_quality(self) -> dict[str, DocQuality]:
+        """Documentation quality of each indexed library, measured on its indexed public
+        classes, functions and methods (as `discover` measures candidates)."""
+        from workbench.ingest.quality import doc_quality
+        from workbench.store import insights
+
+        return {
+            lib.name: doc_quality(insights.public_callables(self.db, lib.name)) for lib in self.libraries()
+        }
+
+    def feedback_log(self) -> list[tuple[str, str, str, str]]:
+        """Every judgement, good and bad: (query, path, verdict, given_at), oldest first,
+        from the state file and from the index (where older workbenches wrote it)."""
+        return sorted([*records.feedback(self.db), *self.state.feedback()], key=lambda row: row[3])
 
 
 def _check_feedback(query: str, verdict: str) -> None:
