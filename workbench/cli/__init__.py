@@ -23,6 +23,7 @@ from workbench.cli.common import (
 from workbench.cli.common import open_workbench as _open
 from workbench.cli.graph_commands import ask, graph
 from workbench.cli.library_commands import add, compliance, discover, feedback, suggest, update
+from workbench.cli.notebook_command import notebook
 from workbench.cli.serve_commands import http_bench_options, serve
 from workbench.cli.settings_commands import settings
 from workbench.cli.tui_command import tui
@@ -325,7 +326,20 @@ def bench(
     render_bench(_console(), result)
 
 
-for command in (graph, ask, discover, add, update, compliance, suggest, feedback, settings, tui, serve):
+for command in (
+    graph,
+    ask,
+    discover,
+    add,
+    update,
+    compliance,
+    suggest,
+    feedback,
+    settings,
+    tui,
+    serve,
+    notebook,
+):
     main.add_command(command)
 
 
