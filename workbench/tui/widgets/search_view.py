@@ -65,8 +65,8 @@ class SearchView(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
             yield HistoryInput(placeholder="Search the API: 'read a csv file', 'ReadTimeout'…", id="query")
-            yield Select([], prompt="all libraries", id="library-filter", allow_blank=True)
-            yield Select([(k, k) for k in KINDS], prompt="all kinds", id="kind-filter", allow_blank=True)
+            yield Select([], prompt="library", id="library-filter", allow_blank=True)
+            yield Select([(k, k) for k in KINDS], prompt="kind", id="kind-filter", allow_blank=True)
             yield Static(self._mode_text(), id="mode-label")
         with Horizontal(id="search-body"):
             yield ResultsTable(id="results")
