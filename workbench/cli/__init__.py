@@ -26,7 +26,7 @@ from workbench.cli.library_commands import add, compliance, discover, feedback, 
 from workbench.cli.notebook_command import notebook
 from workbench.cli.serve_commands import http_bench_options, serve
 from workbench.cli.settings_commands import settings
-from workbench.cli.tui_command import tui
+from workbench.cli.tui_command import tui, tui_bench_options
 from workbench.model import KINDS, SEARCH_MODES
 
 
@@ -282,6 +282,7 @@ def eval_command(
 )
 @click.option("--share", default=0.01, show_default=True, type=click.FloatRange(0.001, 1.0))
 @http_bench_options
+@tui_bench_options
 @db_option
 @reports_errors
 def bench(
@@ -300,7 +301,10 @@ def bench(
     127.0.0.1 (1, 16, 64 and 1,000 connections), beside in-process latency.
 
     Example: workbench bench --repeat 5     workbench bench --update polars --share 0.01
-    workbench bench --http --http-seconds 10 --db team.duckdb
+    workbench bench --http --http-seconds 10 --db team.duckdb     workbench bench --tui
+
+    With --tui, instead: the TUI in a new process, how soon it paints, opens the index and
+    answers (BM25 while the model loads), and keystroke-to-results latency.
     """
     from workbench.bench import run_bench
     from workbench.cli.render import render_bench

@@ -81,6 +81,8 @@ class WorkbenchApp(App[None]):
         self.session: Session | None = session
         self.load_model_at_start = load_model
         self.busy = ""
+        #: (query, mode, hits, engine seconds) of the results on screen
+        self.last_search: tuple[str, str, int, float] | None = None
         self.model_state = "loading"
         self.started = time.perf_counter()
         self.ready_seconds: float | None = None
@@ -206,6 +208,9 @@ class WorkbenchApp(App[None]):
             if not session.model_ready:
                 model += " — BM25 answers meanwhile"
             parts.append(f"model: {model}")
+        if self.last_search is not None:
+            _, mode, count, seconds = self.last_search
+            parts.append(f"{count} {mode} results in {seconds * 1000:.0f} ms")
         if self.busy:
             parts.append(f"[b]{self.busy}[/]")
         self._status(" · ".join(parts))
@@ -234,6 +239,11 @@ class WorkbenchApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    @on(SearchView.ResultsShown)
+    def _results_shown(self, event: SearchView.ResultsShown) -> None:
+        self.last_search = (event.query, event.mode, event.count, event.search_seconds)
+        self._refresh_status()
 
     @on(SearchView.OpenInGraph)
     @on(AskView.OpenInGraph)
