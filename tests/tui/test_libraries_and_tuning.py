@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli
-from tests.tui.helpers import wait_for, wait_idle
+from tests.tui.helpers import search, wait_for, wait_idle
 from workbench import Workbench
 from workbench.tui import make_app
 from workbench.tui.session import Session
@@ -117,7 +117,8 @@ HOLDER = textwrap.dedent(
 
 
 async def test_a_change_while_another_process_reads_says_who(fixture_index, embedder, tmp_path):
-    """With a second real process reading the file, u is refused with its pid; browsing goes on."""
+    """With a second real process reading the file, u is refused with its pid; browsing and
+    feedback go on."""
     path, _ = fixture_index
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
@@ -133,7 +134,14 @@ async def test_a_change_while_another_process_reads_says_who(fixture_index, embe
             errors = [n.message for n in app._notifications if n.severity == "error"]
             assert any(str(holder.pid) in message for message in errors), errors
             assert app.session.reader.search("pool timeout", 3), "reads work again after the refusal"
+            await pilot.press("f2")
+            await search(pilot, "pool timeout")
             app.query_one("#results").focus()
+            await pilot.press("minus")  # feedback needs no write lock: the reader does not block it
+            await wait_idle(pilot)
+            assert any("Marked" in n.message and "bad" in n.message for n in app._notifications)
+        with Workbench(path, embedder=embedder) as wb:
+            assert [row[2] for row in wb.feedback_log()] == ["bad"]
     finally:
         holder.kill()
         holder.wait()

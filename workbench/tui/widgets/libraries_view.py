@@ -18,7 +18,7 @@ from workbench.tui.screens.info import InfoScreen
 from workbench.tui.screens.prompt import PromptScreen
 from workbench.tui.workers import engine_call
 
-COLUMNS = ("library", "version", "entities", "chunks", "license", "origin", "updated", "status")
+COLUMNS = ("library", "version", "entities", "chunks", "docs", "license", "origin", "updated", "status")
 HISTORY_COLUMNS = ("when", "version", "status", "entities", "+", "~", "-", "embedded", "seconds")
 
 
@@ -108,19 +108,22 @@ class LibrariesView(Vertical):
     def _load(self) -> None:
         session = self.app.session  # type: ignore[attr-defined]
 
-        def gather() -> tuple[list, dict[str, str], dict[str, str]]:
+        def gather() -> tuple[list, dict[str, str], dict[str, str], dict[str, float]]:
             libs = session.reader.libraries()
             if session.local is None:
-                return libs, {}, {}
+                return libs, {}, {}, {}
             licenses = {v.library: v.license_class for v in session.local.compliance()}
             states = {c.library: c.state for c in session.local.check_updates()}
-            return libs, licenses, states
+            quality = {name: q.score for name, q in session.local.doc_quality().items()}
+            return libs, licenses, states, quality
 
         found = engine_call(self.app, gather)
         if found is not None:
             self.app.call_from_thread(self._fill, *found)
 
-    def _fill(self, libs: list, licenses: dict[str, str], states: dict[str, str]) -> None:
+    def _fill(
+        self, libs: list, licenses: dict[str, str], states: dict[str, str], quality: dict[str, float]
+    ) -> None:
         table = self.query_one("#library-table", DataTable)
         keep = table.cursor_row
         table.clear()
@@ -133,6 +136,7 @@ class LibrariesView(Vertical):
                 lib.version,
                 f"{lib.entity_count:,}",
                 f"{lib.chunk_count:,}",
+                f"{quality[lib.name]:.2f}" if lib.name in quality else "-",
                 licenses.get(lib.name, lib.license or "-"),
                 lib.origin.split(" ", 1)[0],
                 (lib.ingested_at or "")[:16],
