@@ -103,6 +103,6 @@ def open_local(db: Path) -> Session:
 
 def open_remote(url: str, token: str | None = None) -> Session:
     """A `workbench serve` server through its HTTP twin of the facade."""
-    from workbench.client import RemoteWorkbench  # type: ignore[import-not-found]
+    from workbench.client import RemoteWorkbench
 
     return Session(reader=RemoteWorkbench(url, token=token), label=url)
