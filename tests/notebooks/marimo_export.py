@@ -15,15 +15,19 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
-#: marimo puts a table's rows, unformatted, in this attribute of its <marimo-table>
-_RAW_TABLE = re.compile(r"<marimo-table[^>]*?data-raw-data='([^']*)'")
+#: a <marimo-table> holds its (first page of) rows in data-data, and the rows before any
+#: formatting in data-raw-data when the table formats a column
+_TABLE = re.compile(r"<marimo-table[^>]*>")
+_ATTRIBUTE = re.compile(r" (data-raw-data|data-data)='([^']*)'")
 _MIME = re.compile(r"<marimo-mime-renderer data-mime='([^']*)' data-data='([^']*)'")
 
 
 def _attribute(value: str) -> Any:
     """A marimo HTML attribute: HTML-escaped JSON, often a JSON string holding JSON."""
     decoded = json.loads(html.unescape(value))
-    return json.loads(decoded) if isinstance(decoded, str) else decoded
+    if isinstance(decoded, str) and decoded.lstrip()[:1] in ("{", "["):
+        return json.loads(decoded)
+    return decoded
 
 
 @dataclass
@@ -61,7 +65,12 @@ class Run:
 
     def tables(self) -> list[list[dict[str, Any]]]:
         """Rows of every `mo.ui.table` shown, in cell order."""
-        return [_attribute(raw) for text in self.texts() for raw in _RAW_TABLE.findall(text)]
+        found = []
+        for text in self.texts():
+            for tag in _TABLE.findall(text):
+                attributes = dict(_ATTRIBUTE.findall(tag))
+                found.append(_attribute(attributes.get("data-raw-data") or attributes["data-data"]))
+        return found
 
     def table_with(self, column: str) -> list[dict[str, Any]]:
         """The first table that has a column of this name."""
