@@ -174,3 +174,23 @@ async def test_change_a_weight_evaluate_and_save(db_copy, embedder, tmp_path):
 
 def _progress(view: LibrariesView) -> str:
     return str(view.query_one("#library-progress-text").render())
+
+
+async def test_opt_out_then_opt_in(fixture_index, embedder):
+    """o asks why, purges the library and lists it no more; i takes it off the opt-out list."""
+    path, _ = fixture_index
+    app = make_app(session=_session(path, embedder))
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await _open_libraries(pilot)
+        await pilot.press("o")
+        await pilot.press(*"not needed here", "enter")
+        await wait_for(pilot, lambda: view.cancel_event is None and "opted out" in _progress(view), 60)
+        await wait_idle(pilot)
+        assert "wbfixture" not in view.names
+        await pilot.press("i")
+        await pilot.press(*"wbfixture", "enter")
+        await wait_for(pilot, lambda: view.cancel_event is None and "opted in" in _progress(view), 60)
+        await wait_idle(pilot)
+    with Workbench(path, embedder=embedder) as wb:
+        assert [v.library for v in wb.compliance() if v.opted_out] == []
+        assert wb.resolve("wbfixture.Client") is None  # purged until ingested again

@@ -271,7 +271,7 @@ class WorkbenchApp(App[None]):
         try:
             with self.suspend():
                 subprocess.run(command, check=False)
-        except (OSError, Exception) as error:  # no editor, or no terminal to suspend to
+        except Exception as error:  # no editor, or no terminal to suspend to (SuspendNotSupported)
             self.notify(f"could not run {editor}: {error}", severity="error")
 
     def _source_file(self, entity: Entity) -> Path | None:

@@ -32,6 +32,7 @@ class GraphView(Vertical):
         self.trail: list[str] = []  # definition paths walked, the current one last
         self.names: dict[str, str] = {}  # definition path -> public path, as seen
         self.subgraph: Subgraph | None = None
+        self.showing_paths = False  # the tree lists paths, not the current node's neighbours
 
     def compose(self) -> ComposeResult:
         yield Static("Open an entity from Search (g) or Ask (Enter on a node), or press p.", id="breadcrumb")
@@ -54,6 +55,7 @@ class GraphView(Vertical):
 
     def _show_neighbours(self, subgraph: Subgraph, push: bool) -> None:
         self.subgraph = subgraph
+        self.showing_paths = False
         for node in subgraph.nodes.values():
             self.names[node.path] = node.public_path
         if push and (not self.trail or self.trail[-1] != subgraph.root):
@@ -98,8 +100,8 @@ class GraphView(Vertical):
 
     def action_back(self) -> None:
         """Back to the previous entity of the walk (or from a path listing to the walk)."""
-        if self.subgraph is not None and self.subgraph.root != self.current:
-            self.open(self.current or self.subgraph.root, push=False)
+        if self.showing_paths and self.current is not None:
+            self.open(self.current, push=False)
             return
         if len(self.trail) > 1:
             self.trail.pop()
@@ -129,7 +131,7 @@ class GraphView(Vertical):
     def _show_paths(self, start: str, target: str, paths: list[GraphPath]) -> None:
         tree = self.query_one("#graph-tree", Tree)
         tree.clear()
-        self.subgraph = Subgraph(root=f"paths:{target}")
+        self.showing_paths = True
         tree.root.set_label(
             f"[b]paths from {self.names.get(start, start)} to {target}[/]  ({len(paths)}; Backspace returns)"
         )

@@ -54,6 +54,29 @@ class TuiProgress:
         self._ui(self.view.progress_text, text)
 
 
+Change = Callable[[Any, "TuiProgress"], list[IngestReport]]
+
+
+def _opt_out(name: str, reason: str) -> Change:
+    """A change that purges a library and refuses it from then on."""
+
+    def change(bench: Any, _progress: TuiProgress) -> list[IngestReport]:
+        removed = bench.opt_out(name, reason)
+        return [IngestReport(name, status="skipped", message=f"opted out, {removed} entities removed")]
+
+    return change
+
+
+def _opt_in(name: str) -> Change:
+    """A change that takes a library off the opt-out list."""
+
+    def change(bench: Any, _progress: TuiProgress) -> list[IngestReport]:
+        bench.opt_in(name)
+        return [IngestReport(name, status="skipped", message="opted in: add or ingest it to index it")]
+
+    return change
+
+
 def _report_line(report: IngestReport) -> str:
     line = f"{report.library} {report.version}: {report.status}"
     if report.status == "ingested":
@@ -229,41 +252,17 @@ class LibrariesView(Vertical):
             name = self.current
             self.app.push_screen(
                 PromptScreen(f"Opt {name} out: its entities are purged. Why?", "reason"),
-                lambda reason: (
-                    self.run_change(
-                        f"opt out {name}",
-                        lambda wb, _p: [
-                            IngestReport(
-                                name,
-                                status="skipped",
-                                message=(f"opted out, {wb.opt_out(name, reason)} entities removed"),
-                            )
-                        ],
-                    )
-                    if reason
-                    else None
-                ),
+                lambda reason: self.run_change(f"opt out {name}", _opt_out(name, reason)) if reason else None,
             )
 
     def action_opt_in(self) -> None:
         if self._can_change():
             self.app.push_screen(
                 PromptScreen("Opt which library back in?", "name"),
-                lambda name: (
-                    self.run_change(
-                        f"opt in {name}",
-                        lambda wb, _p: [
-                            IngestReport(name, status="skipped", message="opted in: ingest it to index it")
-                            if wb.opt_in(name) is None
-                            else IngestReport(name)
-                        ],
-                    )
-                    if name
-                    else None
-                ),
+                lambda name: self.run_change(f"opt in {name}", _opt_in(name)) if name else None,
             )
 
-    def run_change(self, title: str, change: Callable[[Any, TuiProgress], list[IngestReport]]) -> None:
+    def run_change(self, title: str, change: Change) -> None:
         """Run one library change in a worker, with the bar and Escape to cancel."""
         self.cancel_event = threading.Event()
         self.query_one("#library-progress-row").display = True
@@ -273,9 +272,7 @@ class LibrariesView(Vertical):
         self._change(title, change, self.cancel_event)
 
     @work(thread=True, exclusive=True, group="library-change", exit_on_error=False)
-    def _change(
-        self, title: str, change: Callable[[Any, TuiProgress], list[IngestReport]], cancel: threading.Event
-    ) -> None:
+    def _change(self, title: str, change: Change, cancel: threading.Event) -> None:
         session = self.app.session  # type: ignore[attr-defined]
         progress = TuiProgress(self, cancel)
         try:
