@@ -152,12 +152,13 @@ class RemoteWorkbench:
         self,
         question: str,
         k: int = 5,
-        max_hops: int = 3,
+        max_hops: int | None = None,
         timeout: float = ASK_STEP_TIMEOUT_S,
         *,
         synthesize: bool = False,
     ) -> Answer:
-        """A planned multi-hop answer: ranked items with evidence paths and confidence."""
+        """A planned multi-hop answer: ranked items with evidence paths and confidence;
+        `max_hops` None means the server's setting, as locally."""
         body = {
             "question": question,
             "k": k,

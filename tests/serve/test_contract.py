@@ -156,3 +156,28 @@ def test_twins_return_equal_results(local, remote):
 def test_twins_answer_alike(local, remote):
     question = "which exception does ConnectionPool.acquire raise, and what is its base class"
     assert _timeless(remote.ask(question, 3)) == _timeless(local.ask(question, 3))
+
+
+def test_the_twins_have_the_protocols_signatures():
+    """Both twins take the protocol's parameters in its order and kinds; the remote twin
+    takes exactly the local one's defaults (the local one may add optional knobs)."""
+    import inspect
+
+    from workbench.client import RemoteWorkbench
+    from workbench.facade import Workbench
+
+    names = [n for n, v in vars(WorkbenchReader).items() if callable(v) and not n.startswith("_")]
+    assert {"search", "show", "ask", "neighbors", "paths", "libraries", "feedback"} <= set(names)
+    for name in names:
+        wanted = inspect.signature(getattr(WorkbenchReader, name)).parameters
+        local = inspect.signature(getattr(Workbench, name)).parameters
+        remote = inspect.signature(getattr(RemoteWorkbench, name)).parameters
+        assert list(remote) == list(wanted), name
+        assert [n for n in local if n in wanted] == list(wanted), name
+        assert all(p.default is not p.empty for n, p in local.items() if n not in wanted), name
+        for param in wanted:
+            assert remote[param].kind == local[param].kind == wanted[param].kind, (name, param)
+            assert remote[param].default == local[param].default, (name, param)
+        assert inspect.signature(getattr(RemoteWorkbench, name)).return_annotation == (
+            inspect.signature(getattr(WorkbenchReader, name)).return_annotation
+        ), name

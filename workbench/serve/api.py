@@ -139,7 +139,8 @@ async def ask(request: Request) -> JSONResponse:
     question = _field(data, "question", str)
     _capped(request, "question", question)
     k = _bounded("k", _field(data, "k", int, 5), -(10**6), 10**6)
-    max_hops = _bounded("max_hops", _field(data, "max_hops", int, 3), 1, MAX_HOPS)
+    hops = data.get("max_hops")  # null: the index's saved setting, as locally
+    max_hops = None if hops is None else _bounded("max_hops", _field(data, "max_hops", int), 1, MAX_HOPS)
     timeout = _field(data, "timeout", float, 10.0)
     if not 0 < timeout <= service.config.request_timeout_s:
         raise bad_param(f"'timeout' must be in (0, {service.config.request_timeout_s:g}] seconds")
