@@ -78,3 +78,19 @@ async def test_an_engine_error_is_a_notification_not_a_crash(make_session):
         assert any("too long" in n.message for n in app._notifications)
         hits = await search(pilot, "idna encode")
         assert hits, "the app still searches after the error"
+
+
+async def test_history_and_theme_outlive_the_app(make_session, db_copy):
+    """Submitted queries and the chosen theme are saved beside the index and come back."""
+    app = make_app(session=make_session(db_copy))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await search(pilot, "pool timeout")
+        app.query_one("#query").focus()
+        await pilot.press("enter")
+        app.theme = "nord"
+        await wait_idle(pilot)
+    again = make_app(session=make_session(db_copy))
+    async with again.run_test(size=(120, 36)) as pilot:
+        await wait_idle(pilot)
+        assert again.theme == "nord"
+        assert again.query_one("#query", HistoryInput).history == ["pool timeout"]

@@ -18,11 +18,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
+from workbench.errors import WorkbenchError
 from workbench.model import Entity
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.session import Session, open_local, open_remote
 from workbench.tui.widgets.ask_view import AskView
 from workbench.tui.widgets.graph_view import GraphView
+from workbench.tui.widgets.history_input import HistoryInput
 from workbench.tui.widgets.libraries_view import LibrariesView
 from workbench.tui.widgets.search_view import SearchView
 from workbench.tui.widgets.tuning_view import TuningView
@@ -37,6 +39,8 @@ FOCUS_IN_TAB = {
     "libraries": "#library-table",
     "tuning": "#knob-rrf_k",
 }
+#: The inputs whose history outlives the app (saved beside the index).
+HISTORIES = ("query", "question")
 #: Below this many columns the detail pane goes under the results.
 NARROW_WIDTH = 110
 
@@ -86,6 +90,7 @@ class WorkbenchApp(App[None]):
         self.model_state = "loading"
         self.started = time.perf_counter()
         self.ready_seconds: float | None = None
+        self._unsaved: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -136,6 +141,7 @@ class WorkbenchApp(App[None]):
 
     def _opened(self, session: Session) -> None:
         self.session = session
+        self._restore_preferences()
         self.sub_title = session.label + ("" if session.writable or session.is_remote else "  [read-only]")
         self.ready_seconds = time.perf_counter() - self.started
         if session.model_ready:
@@ -148,6 +154,43 @@ class WorkbenchApp(App[None]):
         self.query_one(LibrariesView).refresh_table()
         if session.local is not None:
             self.query_one(TuningView).show_settings(session.local.settings.search)
+
+    # -- preferences: theme and query histories, kept in the state file beside the index --
+
+    def _restore_preferences(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            theme = session.preference("theme")
+            histories = {box: session.preference(f"history.{box}") for box in HISTORIES}
+        except WorkbenchError as error:  # an unreadable state file must not stop the app
+            self.notify(f"preferences not restored: {error}", severity="warning")
+            return
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        for box, values in histories.items():
+            if isinstance(values, list):
+                self.query_one(f"#{box}", HistoryInput).history = [str(v) for v in values]
+        self.theme_changed_signal.subscribe(self, lambda theme: self._save_preference("theme", theme.name))
+
+    @on(HistoryInput.Submitted)
+    def _history_changed(self, event: HistoryInput.Submitted) -> None:
+        box = event.input
+        if box.id in HISTORIES and isinstance(box, HistoryInput):
+            self._save_preference(f"history.{box.id}", list(box.history))
+
+    @work(thread=True, group="preferences", exit_on_error=False)
+    def _save_preference(self, key: str, value: object) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            session.save_preference(key, value)
+        except WorkbenchError as error:  # e.g. a read-only folder: say it once, keep going
+            if key not in self._unsaved:
+                self._unsaved.add(key)
+                self.call_from_thread(self.notify, f"{key} not saved: {error}", severity="warning")
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _load_model(self) -> None:

@@ -58,6 +58,18 @@ class Session:
         if self.local is not None:
             self.local.embedder.load()
 
+    def preference(self, key: str) -> Any:
+        """A TUI preference (theme, query history) saved in the state file beside the index;
+        None against a server or when nothing is saved."""
+        if self.local is None:
+            return None
+        return self.local.state.setting(f"tui.{key}")
+
+    def save_preference(self, key: str, value: Any) -> None:
+        """Save a TUI preference beside the index (no write lock on the index needed)."""
+        if self.local is not None:
+            self.local.state.save_setting(f"tui.{key}", value)
+
     def effective_mode(self, mode: str) -> str:
         """The mode a search can run in now: BM25 answers while the model loads."""
         return mode if self.model_ready or mode == "bm25" else "bm25"
