@@ -13,6 +13,7 @@ It imports no duckdb, torch or griffe: a laptop with only httpx can query a team
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -53,6 +54,8 @@ class RemoteWorkbench:
         url: the server, e.g. `http://127.0.0.1:8765`.
         token: the bearer token (or None on an open loopback server).
         timeout: seconds per request.
+        retries: how often a read the server turned away as busy (503 + Retry-After) is
+            tried again, waiting what it asked for (at most 2 s each time).
         transport: an httpx transport (tests, proxies); default: a pooled HTTP/1.1 one.
     """
 
@@ -62,24 +65,32 @@ class RemoteWorkbench:
         token: str | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT_S,
+        retries: int = 2,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.retries = retries
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, transport=transport)
 
     # -- transport -------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, params: Any = None, body: Any = None) -> Any:
-        try:
-            response = self._http.request(method, path, params=params, json=body)
-        except httpx.TimeoutException as error:
-            raise RemoteError(f"{self.url}: no answer in time ({type(error).__name__})") from error
-        except httpx.HTTPError as error:
-            raise RemoteError(f"{self.url}: {error}") from error
-        if response.is_success:
-            return response.json()
-        raise _error_of(response)
+        reads = method == "GET" or path == "/ask"  # safe to send twice
+        for attempt in range(self.retries + 1):
+            try:
+                response = self._http.request(method, path, params=params, json=body)
+            except httpx.TimeoutException as error:
+                raise RemoteError(f"{self.url}: no answer in time ({type(error).__name__})") from error
+            except httpx.HTTPError as error:
+                raise RemoteError(f"{self.url}: {error}") from error
+            if response.is_success:
+                return response.json()
+            wait = _retry_after(response)
+            if not (reads and wait is not None and attempt < self.retries):
+                raise _error_of(response)
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _get(self, endpoint: str, /, **params: Any) -> Any:
         query = [
@@ -206,6 +217,16 @@ class RemoteWorkbench:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds a 503 asks the client to wait (capped at 2), else None."""
+    if response.status_code != 503:
+        return None
+    try:
+        return min(max(float(response.headers.get("retry-after", "")), 0.0), 2.0)
+    except ValueError:
+        return None
 
 
 def _error_of(response: httpx.Response) -> WorkbenchError:

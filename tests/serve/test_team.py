@@ -93,3 +93,10 @@ def test_feedback_taken_by_any_worker_reaches_the_export(team, tmp_path):
     cases = [json.loads(line) for line in export.read_text().splitlines()]
     questions = {c["question"] for c in cases if c["expected"] == ["wbfixture._core.ReadTimeoutError"]}
     assert {f"team question {i}" for i in range(12)} <= questions
+
+
+def test_the_client_waits_out_a_busy_server(team):
+    question = "which exception does ConnectionPool.acquire raise, and what is its base class"
+    with RemoteWorkbench(team.url, token=TOKEN, retries=8) as client, ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.ask(question, 3), range(8)))
+    assert all(answer.items for answer in answers)
