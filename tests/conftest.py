@@ -72,3 +72,16 @@ def on_path(monkeypatch: pytest.MonkeyPatch):
         packages._import_to_distributions.cache_clear()
 
     return put
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, embedder, fixture_copy: Path, on_path) -> tuple[Path, Path]:
+    """A writable file holding the fixture package, read from a copy the test may edit:
+    (the file, the package's source folder)."""
+    from workbench import Workbench
+
+    on_path(fixture_copy)
+    path = tmp_path / "wb.duckdb"
+    with Workbench(path, read_only=False, embedder=embedder) as wb:
+        wb.ingest(["wbfixture"])
+    return path, fixture_copy / "wbfixture"

@@ -28,16 +28,6 @@ def _chunk_ids(wb: Workbench) -> dict[tuple, int]:
     return {tuple(r[:3]): r[3] for r in rows}
 
 
-@pytest.fixture
-def indexed(tmp_path, embedder, fixture_copy, on_path):
-    """A writable file holding the fixture package, read from a copy the test may edit."""
-    on_path(fixture_copy)
-    path = tmp_path / "wb.duckdb"
-    with Workbench(path, read_only=False, embedder=embedder) as wb:
-        wb.ingest(["wbfixture"])
-    return path, fixture_copy / "wbfixture"
-
-
 def test_update_diffs_by_content_hash_and_reembeds_only_changed_chunks(indexed, embedder):
     path, package = indexed
     styles = package / "styles.py"

@@ -10,8 +10,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import run_cli
 from tests.tui.helpers import search, wait_for, wait_idle
 from workbench import Workbench
@@ -25,16 +23,6 @@ NEW_FUNCTION = '''
 def reconnect(delay: float = 1.0) -> None:
     """Open the connection again after waiting `delay` seconds."""
 '''
-
-
-@pytest.fixture
-def fixture_index(tmp_path, embedder, fixture_copy, on_path):
-    """A writable file holding the fixture package, read from a copy the test may edit."""
-    on_path(fixture_copy)
-    path = tmp_path / "wb.duckdb"
-    with Workbench(path, read_only=False, embedder=embedder) as wb:
-        wb.ingest(["wbfixture"])
-    return path, fixture_copy / "wbfixture"
 
 
 def _session(path: Path, embedder) -> Session:
@@ -52,9 +40,9 @@ async def _open_libraries(pilot) -> LibrariesView:
     return view
 
 
-async def test_update_runs_with_progress_and_lands_in_the_history(fixture_index, embedder):
+async def test_update_runs_with_progress_and_lands_in_the_history(indexed, embedder):
     """u on a changed library re-indexes it in a worker; the bar finishes and the history grows."""
-    path, source = fixture_index
+    path, source = indexed
     (source / "pool.py").write_text((source / "pool.py").read_text() + NEW_FUNCTION)
     app = make_app(session=_session(path, embedder))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -70,9 +58,9 @@ async def test_update_runs_with_progress_and_lands_in_the_history(fixture_index,
         assert hits[0].path.endswith("reconnect")
 
 
-async def test_cancel_leaves_the_file_as_it_was(fixture_index, embedder):
+async def test_cancel_leaves_the_file_as_it_was(indexed, embedder):
     """Cancel during a change stops it at the next progress step; nothing is written."""
-    path, source = fixture_index
+    path, source = indexed
     (source / "pool.py").write_text((source / "pool.py").read_text() + NEW_FUNCTION)
     app = make_app(session=_session(path, embedder))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -90,9 +78,9 @@ async def test_cancel_leaves_the_file_as_it_was(fixture_index, embedder):
         assert wb.resolve("wbfixture.pool.reconnect") is None
 
 
-async def test_read_only_file_disables_changes(fixture_index, embedder):
+async def test_read_only_file_disables_changes(indexed, embedder):
     """A file without write bits opens read-only: the header says so and u is refused, not run."""
-    path, _ = fixture_index
+    path, _ = indexed
     path.chmod(0o444)
     app = make_app(session=_session(path, embedder))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -116,10 +104,10 @@ HOLDER = textwrap.dedent(
 )
 
 
-async def test_a_change_while_another_process_reads_says_who(fixture_index, embedder, tmp_path):
+async def test_a_change_while_another_process_reads_says_who(indexed, embedder, tmp_path):
     """With a second real process reading the file, u is refused with its pid; browsing and
     feedback go on."""
-    path, _ = fixture_index
+    path, _ = indexed
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
     )
@@ -176,9 +164,9 @@ def _progress(view: LibrariesView) -> str:
     return str(view.query_one("#library-progress-text").render())
 
 
-async def test_opt_out_then_opt_in(fixture_index, embedder):
+async def test_opt_out_then_opt_in(indexed, embedder):
     """o asks why, purges the library and lists it no more; i takes it off the opt-out list."""
-    path, _ = fixture_index
+    path, _ = indexed
     app = make_app(session=_session(path, embedder))
     async with app.run_test(size=(120, 36)) as pilot:
         view = await _open_libraries(pilot)

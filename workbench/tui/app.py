@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from workbench.errors import WorkbenchError
 from workbench.model import Entity
+from workbench.tui.messages import OpenInGraph
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.session import Session, open_local, open_remote
 from workbench.tui.widgets.ask_view import AskView
@@ -288,9 +289,8 @@ class WorkbenchApp(App[None]):
         self.last_search = (event.query, event.mode, event.count, event.search_seconds)
         self._refresh_status()
 
-    @on(SearchView.OpenInGraph)
-    @on(AskView.OpenInGraph)
-    def _open_in_graph(self, event: SearchView.OpenInGraph | AskView.OpenInGraph) -> None:
+    @on(OpenInGraph)
+    def _open_in_graph(self, event: OpenInGraph) -> None:
         self.open_graph(event.path)
 
     def open_graph(self, path: str) -> None:

@@ -7,10 +7,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import Static, Tree
 
 from workbench.model import Answer
+from workbench.tui.messages import OpenInGraph
 from workbench.tui.paths import hops
 from workbench.tui.screens.info import InfoScreen
 from workbench.tui.widgets.history_input import HistoryInput
@@ -24,12 +24,6 @@ class AskView(Vertical):
         Binding("x", "show_plan", "Plan", id="ask.plan"),
     ]
 
-    class OpenInGraph(Message):
-        """Show this node in the Graph tab."""
-
-        def __init__(self, path: str) -> None:
-            super().__init__()
-            self.path = path
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -104,7 +98,7 @@ class AskView(Vertical):
     @on(Tree.NodeSelected, "#answer-tree")
     def _open(self, event: Tree.NodeSelected) -> None:
         if isinstance(event.node.data, str) and not event.node.children:
-            self.post_message(self.OpenInGraph(event.node.data))
+            self.post_message(OpenInGraph(event.node.data))
 
     def action_show_plan(self) -> None:
         if self.answer is None:

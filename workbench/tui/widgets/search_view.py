@@ -14,6 +14,7 @@ from textual.widgets import Select, Static
 from textual.worker import get_current_worker
 
 from workbench.model import KINDS, SEARCH_MODES, Hit
+from workbench.tui.messages import OpenInGraph
 from workbench.tui.screens.info import InfoScreen
 from workbench.tui.widgets.entity_detail import EntityDetailView
 from workbench.tui.widgets.history_input import HistoryInput
@@ -49,12 +50,6 @@ class SearchView(Vertical):
             self.seconds = seconds  # from the last keystroke, debounce included
             self.search_seconds = search_seconds  # the engine's part
 
-    class OpenInGraph(Message):
-        """Show this entity in the Graph tab."""
-
-        def __init__(self, path: str) -> None:
-            super().__init__()
-            self.path = path
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -226,7 +221,7 @@ class SearchView(Vertical):
     def action_open_graph(self) -> None:
         hit = self._need_hit()
         if hit is not None:
-            self.post_message(self.OpenInGraph(hit.definition_path))
+            self.post_message(OpenInGraph(hit.definition_path))
 
 
 def _fmt(value: object) -> str:
