@@ -77,12 +77,13 @@ class WorkbenchReader(Protocol):
         self,
         question: str,
         k: int = 5,
-        max_hops: int = 3,
+        max_hops: int | None = None,
         timeout: float = ASK_STEP_TIMEOUT_S,
         *,
         synthesize: bool = False,
     ) -> Answer:
-        """A planned multi-hop answer: ranked items with evidence paths and confidence."""
+        """A planned multi-hop answer: ranked items with evidence paths and confidence;
+        `max_hops` None means the saved setting (`SearchSettings.max_hops`)."""
         ...
 
     def libraries(self) -> list[LibraryInfo]:
