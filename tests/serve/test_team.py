@@ -62,6 +62,9 @@ def test_the_client_with_a_wrong_token_gets_remote_error(team):
 def test_two_workers_share_the_file(team):
     pids = {_fresh(team, "/health").json()["pid"] for _ in range(40)}
     assert len(pids) == 2
+    metrics = _fresh(team, "/metrics", token=TOKEN).text  # one worker answers for both
+    health = 'workbench_http_requests_total{endpoint="/health",method="GET",status="200"}'
+    assert sum(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(health)) >= 40
     hits = {json.dumps(_fresh(team, "/search?q=parse+a+header&k=5", token=TOKEN).json()) for _ in range(6)}
     assert len(hits) == 1  # every worker answers alike
 

@@ -21,7 +21,7 @@ from workbench.serve import api, openapi, page
 from workbench.serve.config import ServeConfig
 from workbench.serve.errors import ApiError, error_response, from_api_error, from_workbench_error
 from workbench.serve.guard import Guard
-from workbench.serve.metrics import Metrics
+from workbench.serve.metrics import Metrics, multiprocess
 from workbench.serve.service import Service
 
 log = logging.getLogger("workbench.serve")
@@ -125,6 +125,10 @@ def make_app(
                 service.reader = None
                 await asyncio.to_thread(service.pool.shutdown)  # in-flight work finishes
                 reader.close()
+                if multiprocess():  # this worker's live gauges leave the sums
+                    from prometheus_client import multiprocess as shared
+
+                    shared.mark_process_dead(os.getpid())
 
     app = Starlette(
         routes=routes,
