@@ -103,3 +103,29 @@ def test_the_client_waits_out_a_busy_server(team):
     with RemoteWorkbench(team.url, token=TOKEN, retries=8) as client, ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: client.ask(question, 3), range(8)))
     assert all(answer.items for answer in answers)
+
+
+def test_mcp_needs_the_token_too(team):
+    import asyncio
+
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    statuses: list[int] = []
+
+    async def record(response) -> None:
+        statuses.append(response.status_code)
+
+    async def tools(token: str) -> list[str]:
+        headers = {"Authorization": f"Bearer {token}"}
+        http = httpx2.AsyncClient(headers=headers, timeout=60, event_hooks={"response": [record]})
+        async with http, Client(streamable_http_client(f"{team.url}/mcp", http_client=http)) as client:
+            return [tool.name for tool in (await client.list_tools()).tools]
+
+    assert "search" in asyncio.run(tools(TOKEN))
+    assert 401 not in statuses
+    with pytest.raises(Exception):  # noqa: B017 (the SDK wraps the refusal in its own error)
+        asyncio.run(tools("wrong"))
+    assert 401 in statuses
+    assert _fresh(team, "/mcp", method="POST", json={}).status_code == 401
