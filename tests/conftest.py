@@ -18,12 +18,22 @@ sys.path.insert(0, str(FIXTURES))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-@pytest.fixture(scope="session")
-def embedder():
-    """The real all-MiniLM-L6-v2 model, loaded once for the whole run."""
-    from workbench.embed.embedder import Embedder
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ONNX exports of the model go to one folder per run (WORKBENCH_MODEL_CACHE, also seen
+    by the processes tests start); the first embedder that loads builds it (seconds).
+    WORKBENCH_TEST_MODEL_CACHE reuses a folder across runs."""
+    path = Path(os.environ.get("WORKBENCH_TEST_MODEL_CACHE") or tmp_path_factory.mktemp("models"))
+    os.environ["WORKBENCH_MODEL_CACHE"] = str(path)
+    return path
 
-    model = Embedder()
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path):
+    """The real all-MiniLM-L6-v2 model run as the faces run it (ONNX), loaded once."""
+    from workbench.embed.onnx import make_embedder
+
+    model = make_embedder()
     model.embed_query("warm up")
     return model
 

