@@ -48,9 +48,9 @@ async def _type(pilot: Any, app: Any, query: str, *, paste: bool = False) -> dic
     shown = await _until(pilot, lambda: view.last_query == query)
     return {
         "query": query,
-        "mode": app.last_search[1] if app.last_search else "",
+        "mode": view.last_mode,
         "ms": (shown - last_key) * 1000,
-        "search_ms": app.last_search[3] * 1000 if app.last_search else None,
+        "search_ms": view.last_took * 1000,
     }
 
 

@@ -55,6 +55,8 @@ class SearchView(Vertical):
         super().__init__(id=id)
         self.mode = "hybrid"
         self.last_query = ""
+        self.last_mode = ""  # the mode the results on screen were found with
+        self.last_took = 0.0  # seconds the engine took for them
         self._timer: Timer | None = None
         self._typed_at = 0.0
 
@@ -145,6 +147,8 @@ class SearchView(Vertical):
 
     def _show_hits(self, query: str, mode: str, hits: list[Hit], started: float, took: float) -> None:
         self.last_query = query
+        self.last_mode = mode
+        self.last_took = took
         self.query_one("#results", ResultsTable).show_hits(hits)
         if not hits:
             self.query_one("#detail", EntityDetailView).clear(f"Nothing found for '{query}'.")
