@@ -99,6 +99,12 @@ def render_tui_bench(out: Any, result: dict[str, Any]) -> None:
         f"< {key:.0f} ms",
         verdict(result["keystroke_p95_ms"], key),
     )
+    table.add_row("  of which debounce", f"{DEBOUNCE_S * 1000:.0f} ms", "", "")
     if result["search_p50_ms"] is not None:
-        table.add_row("  of which debounce", f"{DEBOUNCE_S * 1000:.0f} ms", "", "")
+        table.add_row(
+            "  of which search p50 / p95",
+            f"{result['search_p50_ms']:.0f} / {result['search_p95_ms']:.0f} ms",
+            "",
+            "",
+        )
     out.print(table)
