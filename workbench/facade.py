@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.config import (
     DEFAULT_LIBRARIES,
@@ -27,14 +28,6 @@ from workbench.errors import (
 )
 from workbench.graph import build as graph_build
 from workbench.graph.walk import Graph
-from workbench.ingest.packages import InstalledPackage
-from workbench.libraries import add as add_library
-from workbench.libraries import compliance, fetch, pipeline, update
-from workbench.libraries import discover as discover_module
-from workbench.libraries.discover import DiscoverContext, DiscoverOptions, normalize
-from workbench.libraries.progress import IngestProgress
-from workbench.libraries.pypi import PyPI, PyPIProject
-from workbench.libraries.update import UpdateCheck
 from workbench.model import (
     Answer,
     Candidate,
@@ -51,7 +44,7 @@ from workbench.model import (
     MultiHopCase,
     Subgraph,
 )
-from workbench.retrieve import calibration, multihop, multihop_eval, planner, synthesis
+from workbench.retrieve import calibration, multihop, multihop_eval, planner
 from workbench.retrieve import search as search_module
 from workbench.retrieve.cache import SingleFlightCache
 from workbench.retrieve.evaluation import score_mode
@@ -61,6 +54,15 @@ from workbench.retrieve.multihop_eval import MultiHopReport
 from workbench.store import queries, records, writer
 from workbench.store.database import Database
 from workbench.store.state import StateFile, state_path
+
+if TYPE_CHECKING:
+    from workbench.ingest.packages import InstalledPackage
+    from workbench.libraries.discover import DiscoverOptions
+    from workbench.libraries.progress import IngestProgress
+    from workbench.libraries.update import UpdateCheck
+
+# Library management (griffe, pyarrow, httpx, pip) is imported by the methods that use it:
+# a face that only reads the index starts without it.
 
 VECTORS_AFTER_WALKS = 3
 #: The state file's settings row that holds the saved search settings.
@@ -139,6 +141,8 @@ class Workbench:
         Explicit names must all be installed (else UnknownLibraryError, nothing written);
         the default and installed sets skip what is missing.
         """
+        from workbench.libraries import pipeline
+
         if names:
             plan = pipeline.plan_ingest(names)
             missing: list[str] = []
@@ -248,6 +252,9 @@ class Workbench:
     def check_updates(self, names: list[str] | None = None, *, online: bool = False) -> list[UpdateCheck]:
         """Indexed libraries against the installed (or fetched) ones, and with `online`
         against PyPI's latest release; writes nothing."""
+        from workbench.libraries import update
+        from workbench.libraries.pypi import PyPI, PyPIProject
+
         latest: dict[str, str] = {}
         notes: dict[str, str] = {}
         dists = {lib.name: lib.distribution for lib in self.libraries()}
@@ -279,6 +286,8 @@ class Workbench:
         queryable and is recorded in the history); only chunks whose text changed are
         re-embedded; cached query results are dropped.
         """
+        from workbench.libraries import pipeline, update
+
         checks = self.check_updates(names, online=online)
         stale = [c.package for c in checks if c.state in update.STALE and c.package is not None]
         reports = []
@@ -304,6 +313,8 @@ class Workbench:
         Raises:
             FetchError, LibraryOptedOutError, LibraryLoadError: the file is unchanged.
         """
+        from workbench.libraries import add as add_library
+
         report = add_library.add(self.db, spec, self.packages_dir, self.embedder, progress=progress)
         self._forget_caches()
         return report
@@ -311,16 +322,23 @@ class Workbench:
     @property
     def packages_dir(self) -> Path:
         """The private folder of wheels fetched or unpacked by `add`."""
+        from workbench.libraries import fetch
+
         return fetch.packages_dir(self.path)
 
     def locate(self, name: str) -> InstalledPackage | None:
         """An installed package, else a copy unpacked by `add`, else None."""
+        from workbench.libraries import fetch
+
         return fetch.locate(name, self.packages_dir)
 
     def discover(
         self, options: DiscoverOptions | None = None, progress: Callable[[str], None] | None = None
     ) -> list[Candidate]:
         """Ranked libraries worth indexing (see `workbench.libraries.discover`)."""
+        from workbench.libraries import discover as discover_module
+        from workbench.libraries.discover import DiscoverContext, DiscoverOptions, normalize
+
         indexed = set()
         for lib in self.libraries():
             indexed |= {normalize(lib.name), normalize(lib.distribution)}
@@ -347,6 +365,8 @@ class Workbench:
 
     def compliance(self) -> list[LicenseVerdict]:
         """License, class and policy verdict of every indexed and every opted-out library."""
+        from workbench.libraries import compliance
+
         out = []
         opted = records.opted_out(self.db)
         for lib in self.libraries():
@@ -366,6 +386,8 @@ class Workbench:
         is opted in again. Returns the number of entities removed."""
         if not reason.strip():
             raise QueryError("say why the library is opted out (--reason)")
+        from workbench.libraries import pipeline
+
         removed = queries.counts_for(self.db, library)
         writer.remove_library(self.db, library)
         records.set_opt_out(self.db, library, reason.strip())
@@ -577,6 +599,8 @@ class Workbench:
         )
         answer = runner.run(the_plan)
         if synthesize and self.settings.synthesis.enabled and answer.items:
+            from workbench.retrieve import synthesis
+
             try:
                 answer.synthesis = synthesis.synthesize(answer, self.settings.synthesis)
             except WorkbenchError as error:
@@ -671,6 +695,8 @@ class Workbench:
         copy leaves no half-written file behind."""
         if target.exists():  # checked here too: the clean-up below must not delete it
             raise StoreError(f"{target} exists already")
+        from workbench.libraries import pipeline
+
         try:
             self.db.copy_to(target)
             with Database(target, read_only=False, dimension=self.settings.embedding.dimension) as copy:

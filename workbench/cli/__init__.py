@@ -101,13 +101,13 @@ def search(
 
     Example: workbench search "read a csv file into a dataframe" -k 5 --library polars
     """
-    from workbench.cli.render import render_hits
-
-    with _open(db_path) as wb:
+    with _open(db_path, preload=mode != "bm25") as wb:
         hits = wb.search(query, k, mode=mode, libraries=list(libraries), kinds=list(kinds))
     if as_json:
         click.echo(json.dumps([h.to_json() for h in hits], indent=2))
         return
+    from workbench.cli.render import render_hits  # rich and pygments: 0.1 s, not for --json
+
     render_hits(_console(), query, mode, hits)
 
 

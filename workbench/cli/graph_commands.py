@@ -118,7 +118,7 @@ def ask(
     """
     from workbench.cli.render_graph import render_answer
 
-    with _open(db_path) as wb:
+    with _open(db_path, preload=True) as wb:
         if synthesize and not wb.settings.synthesis.enabled:
             raise click.UsageError("--synthesize needs WORKBENCH_LLM_URL (an OpenAI-compatible endpoint)")
         answer = wb.ask(question, k, hops, timeout, synthesize=synthesize)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -60,6 +61,18 @@ class BaseEmbedder:
     def load(self) -> None:
         """Load the model now rather than on first use."""
         self._load()
+
+    def load_in_background(self) -> BaseEmbedder:
+        """Start loading in a daemon thread and return self: a face that opens the index
+        meanwhile answers sooner, and the first query waits for the load to finish. A
+        failed load is tried again, and raised, by that first query."""
+
+        def run() -> None:
+            with contextlib.suppress(Exception):
+                self._load()
+
+        threading.Thread(target=run, name="embedder-load", daemon=True).start()
+        return self
 
     def _load(self) -> Any:
         raise NotImplementedError

@@ -7,19 +7,26 @@ import sys
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
 from workbench.model import Chunk, Edge, Entity, LibraryInfo
 from workbench.store import bm25, queries
 from workbench.store.database import Database
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# pyarrow is imported by the functions that write rows: readers start without it.
+
 HNSW_INDEX = "chunks_embedding_hnsw"
 
 
 def _entities_table(entities: list[Entity]) -> pa.Table:
+    import pyarrow as pa
+
     return pa.table(
         {
             "path": [e.path for e in entities],
@@ -48,6 +55,8 @@ def _entities_table(entities: list[Entity]) -> pa.Table:
 
 
 def _chunks_table(chunks: list[Chunk], embeddings: np.ndarray, first_id: int) -> pa.Table:
+    import pyarrow as pa
+
     """Rows for new chunks; a row whose vector is NaN gets a null embedding (stored already)."""
     dim = embeddings.shape[1] if len(chunks) else 1
     flat = pa.array(np.nan_to_num(np.ascontiguousarray(embeddings, dtype=np.float32)).ravel())
@@ -94,6 +103,8 @@ def replace_library(
         hold: seconds to wait inside the open transaction, after the old rows are deleted;
             only the kill-mid-ingest test sets it (through WORKBENCH_TEST_HOLD_SECONDS).
     """
+    import pyarrow as pa
+
     entity_rows = _entities_table(entities)
     edges = edges or []
     edge_rows = pa.table(
