@@ -1,15 +1,33 @@
-"""`workbench bench`: warm query latency, ingest throughput, sizes and peak memory."""
+"""`workbench bench`: cold start, warm query latency, embedding and ingest throughput,
+sizes and peak memory, each beside its target (issue 13); optionally the same file
+searched and evaluated with torch against ONNX."""
 
 from __future__ import annotations
 
 import resource
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from workbench.embed.embedder import vector_literal
+from workbench.bench import cold
+from workbench.embed.embedder import BaseEmbedder, Embedder, vector_literal
 from workbench.facade import Workbench
+from workbench.model import EvalCase, MultiHopCase
 from workbench.store import queries
+
+#: Issue 13's targets: (label, unit, target, True when lower is better).
+TARGETS: dict[str, tuple[str, str, float, bool]] = {
+    "cold_start_s": ("`workbench search` as a new process, to its first result", "s", 1.5, True),
+    "hybrid_p95_ms": ("warm hybrid search p95", "ms", 30.0, True),
+    "ask_p95_ms": ("warm `ask` p95", "ms", 100.0, True),
+    "search_rss_mb": ("peak RSS of a search process", "MB", 600.0, True),
+    # 92k chunks of the default set embedded within the 10-minute first-ingest budget
+    "passages_per_s": ("embedding throughput (92k chunks in 10 min)", "passages/s", 153.0, False),
+}
+#: Quality is unchanged when every metric moves by at most this much.
+QUALITY_TOLERANCE = 0.01
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -79,18 +97,134 @@ def _stats(times: list[float]) -> dict[str, float]:
     }
 
 
+def sample_passages(wb: Workbench, n: int) -> list[str]:
+    """Up to `n` chunk texts of the file (a fixed, spread-out sample: every k-th chunk)."""
+    total = wb.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    step = max(1, total // max(n, 1))
+    rows = wb.db.execute(f"SELECT text FROM chunks WHERE id % {step} = 0 ORDER BY id LIMIT {int(n)}")
+    return [text for (text,) in rows.fetchall()]
+
+
+def embedding_throughput(embedder: BaseEmbedder, texts: list[str]) -> dict[str, float]:
+    """Passages per second (wall) and per CPU-second of this process (steadier on a shared
+    machine) for one `embed` call over `texts`, after a warm-up batch."""
+    embedder.embed(texts[:8])
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    start = time.perf_counter()
+    embedder.embed(texts)
+    wall = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu
+    return {
+        "passages": len(texts),
+        "passages_per_s": len(texts) / max(wall, 1e-9),
+        "passages_per_cpu_s": len(texts) / max(cpu, 1e-9),
+    }
+
+
+def compare_quality(
+    wb: Workbench,
+    other: Workbench,
+    cases: list[EvalCase],
+    multihop_cases: list[MultiHopCase] | None = None,
+) -> list[dict[str, Any]]:
+    """The eval metrics of `other` (before: torch) and `wb` (after: ONNX) on the same file,
+    side by side; `same` is whether every metric of the row is within QUALITY_TOLERANCE."""
+    rows = []
+    before, _ = other.evaluate(cases)
+    after, _ = wb.evaluate(cases)
+    for old, new in zip(before, after, strict=True):
+        rows.append(_quality_row("search", old.mode, old, new, ("recall_at_10", "mrr_at_10")))
+    if multihop_cases:
+        hop_before = other.evaluate_multihop(multihop_cases).rows
+        hop_after = wb.evaluate_multihop(multihop_cases).rows
+        for old, new in zip(hop_before, hop_after, strict=True):
+            rows.append(_quality_row("multi-hop", old.system, old, new, ("answer_at_5", "success_at_5")))
+    return rows
+
+
+def _quality_row(kind: str, name: str, old: Any, new: Any, metrics: tuple[str, str]) -> dict[str, Any]:
+    values = {m: (getattr(old, m), getattr(new, m)) for m in metrics}
+    return {
+        "set": kind,
+        "mode": name,
+        "n": new.n,
+        "metrics": values,
+        "same": all(abs(b - a) <= QUALITY_TOLERANCE for a, b in values.values()),
+    }
+
+
+def torch_twin(wb: Workbench) -> Workbench:
+    """The same file opened with the torch embedder (sentence-transformers), to compare."""
+    settings = replace(wb.settings.embedding, backend="torch")
+    return Workbench(wb.path, settings=replace(wb.settings, embedding=settings), embedder=Embedder(settings))
+
+
+def against_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each measured figure beside its target and whether it meets it."""
+    latency, started = result["latency"], result.get("cold_start") or {}
+    now = {
+        "cold_start_s": started.get("first_result_s"),
+        "hybrid_p95_ms": latency.get("hybrid", {}).get("p95"),
+        "ask_p95_ms": latency.get("ask (planner)", {}).get("p95"),
+        "search_rss_mb": started.get("rss_mb") or None,  # 0: not measurable here (no /proc)
+        "passages_per_s": result["embedding"].get(result["backend"], {}).get("passages_per_s"),
+    }
+    rows = []
+    for key, (label, unit, target, lower) in TARGETS.items():
+        value = now[key]
+        met = None if value is None else (value <= target if lower else value >= target)
+        rows.append({"key": key, "label": label, "unit": unit, "value": value, "target": target, "met": met})
+    return rows
+
+
 def run_bench(
-    wb: Workbench, questions: list[str], repeat: int = 3, multihop_questions: list[str] | None = None
+    wb: Workbench,
+    questions: list[str],
+    repeat: int = 3,
+    multihop_questions: list[str] | None = None,
+    *,
+    cold_runs: int = 3,
+    passages: int = 256,
+    compare: Callable[[], Workbench] | None = None,
+    eval_cases: list[EvalCase] | None = None,
+    multihop_cases: list[MultiHopCase] | None = None,
 ) -> dict[str, Any]:
-    """Measure the open workbench; returns plain data for a table or JSON."""
+    """Measure the open workbench; returns plain data for a table or JSON.
+
+    Args:
+        cold_runs: new `workbench search` processes to time (0: none).
+        passages: chunk texts of the file to time embedding on (0: none).
+        compare: opens the same file with the embedder to compare with (torch): its
+            embedding throughput, cold start and eval metrics go beside this one's.
+        eval_cases, multihop_cases: the sets `compare` is evaluated on.
+    """
     start = time.perf_counter()
     wb.embedder.embed_query("warm up")
     model_load = time.perf_counter() - start
+    backend = wb.embedder.backend
+    cold_start = cold.cold_start(wb.path, questions[0], cold_runs) if cold_runs and questions else None
     latency = {}
     for mode in ("bm25", "vector", "hybrid"):
         latency[mode] = _stats(time_queries(wb, questions, mode, repeat))
     if multihop_questions:
         latency.update(time_multihop(wb, multihop_questions, repeat))
+    texts = sample_passages(wb, passages) if passages else []
+    embedding = {backend: embedding_throughput(wb.embedder, texts)} if texts else {}
+    comparison: dict[str, Any] = {}
+    if compare is not None:
+        with compare() as other:
+            other.embedder.load()
+            name = other.embedder.backend
+            if texts:
+                embedding[name] = embedding_throughput(other.embedder, texts)
+            if cold_runs and questions:
+                env = {"WORKBENCH_EMBED_BACKEND": name}
+                firsts = [cold.time_first_result(cold.search_command(wb.path, questions[0]), env)]
+                comparison["cold_start"] = {name: firsts[0]}
+            comparison["backend"] = name
+            comparison["quality"] = compare_quality(wb, other, eval_cases or [], multihop_cases)
     vector_index = hnsw_recall(wb, questions)
     sizes = {lib: (ents, chunks, size) for lib, ents, chunks, size in wb.library_sizes()}
     rows = []
@@ -118,7 +252,11 @@ def run_bench(
     totals["entities_per_s"] = totals["entities"] / total_s
     totals["chunks_per_s"] = totals["chunks"] / total_s
     status = wb.index_status()
-    return {
+    result = {
+        "backend": backend,
+        "cold_start": cold_start,
+        "embedding": embedding,
+        "comparison": comparison,
         "queries": len(questions) * repeat,
         "latency": latency,
         "vector_index": vector_index,
@@ -131,3 +269,5 @@ def run_bench(
         "graph": wb.graph_size(),
         "multihop_queries": len(multihop_questions or []) * repeat,
     }
+    result["targets"] = against_targets(result)
+    return result

@@ -281,6 +281,25 @@ def eval_command(
     "re-ingest (in a copy of the file).",
 )
 @click.option("--share", default=0.01, show_default=True, type=click.FloatRange(0.001, 1.0))
+@click.option(
+    "--cold-runs",
+    default=3,
+    show_default=True,
+    type=click.IntRange(0, 20),
+    help="New `workbench search` processes to time to their first result (0: skip).",
+)
+@click.option(
+    "--passages",
+    default=256,
+    show_default=True,
+    type=click.IntRange(0, 100_000),
+    help="Chunks of the file to time embedding on (0: skip).",
+)
+@click.option(
+    "--compare-torch",
+    is_flag=True,
+    help="Also embed, start and evaluate (both eval sets) with torch: before/after beside each other.",
+)
 @http_bench_options
 @tui_bench_options
 @db_option
@@ -291,16 +310,21 @@ def bench(
     multihop_set: Path,
     update_library: str | None,
     share: float,
+    cold_runs: int,
+    passages: int,
+    compare_torch: bool,
     db_path: Path | None,
 ) -> None:
-    """Warm query latency p50/p95/p99 (search modes, multi-hop, planner), ingest
-    throughput, size per library, graph size, peak memory; or, with --update, the cost of
-    an incremental update against a full re-ingest.
+    """Cold start (a new search process to its first result), warm query latency
+    p50/p95/p99 (search modes, multi-hop, planner), embedding passages/s, ingest
+    throughput, size per library, graph size, peak memory, each beside issue 13's target;
+    --compare-torch adds torch's figures and eval metrics beside ONNX's. Or, with
+    --update, the cost of an incremental update against a full re-ingest.
 
     With --http, instead: `workbench serve` under load from wrk and an open-loop client on
     127.0.0.1 (1, 16, 64 and 1,000 connections), beside in-process latency.
 
-    Example: workbench bench --repeat 5     workbench bench --update polars --share 0.01
+    Example: workbench bench --repeat 5 --compare-torch     workbench bench --update polars --share 0.01
     workbench bench --http --http-seconds 10 --db team.duckdb     workbench bench --tui
 
     With --tui, instead: the TUI in a new process, how soon it paints, opens the index and
@@ -320,13 +344,24 @@ def bench(
             result = run_update_bench(path, update_library, share, Embedder())
         render_update_bench(_console(), result)
         return
+    from workbench.bench import torch_twin
     from workbench.retrieve.evaluation import load_cases
     from workbench.retrieve.multihop_eval import load_multihop_cases
 
-    questions = [c.question for c in load_cases(eval_set)]
-    hop_questions = [c.question for c in load_multihop_cases(multihop_set)] if multihop_set.exists() else []
+    cases = load_cases(eval_set)
+    hop_cases = load_multihop_cases(multihop_set) if multihop_set.exists() else []
     with _open(db_path) as wb:
-        result = run_bench(wb, questions, repeat=repeat, multihop_questions=hop_questions)
+        result = run_bench(
+            wb,
+            [c.question for c in cases],
+            repeat=repeat,
+            multihop_questions=[c.question for c in hop_cases],
+            cold_runs=cold_runs,
+            passages=passages,
+            compare=(lambda: torch_twin(wb)) if compare_torch else None,
+            eval_cases=cases,
+            multihop_cases=hop_cases,
+        )
     render_bench(_console(), result)
 
 

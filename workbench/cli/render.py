@@ -119,8 +119,60 @@ def render_eval(console: Console, rows: list[EvalRow], skipped: list[EvalCase], 
                 console.print(f"  - {question}\n    expected {expected}\n    got      {got}")
 
 
+def render_targets(console: Console, result: dict[str, Any]) -> None:
+    """Issue 13's figures beside their targets, then torch against ONNX when compared."""
+    table = Table(title=f"against the targets (embedding with {result.get('backend', '?')})")
+    for col in ("figure", "now", "target", "met"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+    for row in result.get("targets", []):
+        value = "-" if row["value"] is None else f"{row['value']:.2f} {row['unit']}"
+        sign = "<=" if row["key"] != "passages_per_s" else ">="
+        met = {True: "[green]yes[/]", False: "[red]no[/]", None: "-"}[row["met"]]
+        table.add_row(row["label"], value, f"{sign} {row['target']:g} {row['unit']}", met)
+    console.print(table)
+    cold = result.get("cold_start")
+    if cold:
+        console.print(
+            f"cold start over {cold['runs']} new processes: first result {cold['first_result_s']:.2f} s "
+            f"(median; worst {cold['worst_s']:.2f} s), exit {cold['exit_s']:.2f} s, "
+            f"peak RSS {cold['rss_mb']:.0f} MB"
+        )
+    comparison = result.get("comparison") or {}
+    for name, started in (comparison.get("cold_start") or {}).items():
+        console.print(
+            f"cold start with {name}: first result {started['first_result_s']:.2f} s, "
+            f"peak RSS {started['rss_mb']:.0f} MB (one process)"
+        )
+    if result.get("embedding"):
+        speed = Table(title="embedding throughput (chunks of this file, one process)")
+        for col in ("backend", "passages", "passages/s", "passages/CPU-s"):
+            speed.add_column(col, justify="left" if col == "backend" else "right")
+        for name, row in result["embedding"].items():
+            speed.add_row(
+                name, str(row["passages"]), f"{row['passages_per_s']:.1f}", f"{row['passages_per_cpu_s']:.1f}"
+            )
+        console.print(speed)
+    if comparison.get("quality"):
+        before, after = comparison["backend"], result.get("backend", "?")
+        quality = Table(title=f"quality: {before} (before) against {after} (after), same file")
+        for col in ("set", "mode", "n", "metric", before, after, "delta", "within 0.01"):
+            quality.add_column(col, justify="left" if col in ("set", "mode", "metric") else "right")
+        labels = {"recall_at_10": "recall@10", "mrr_at_10": "MRR@10", "answer_at_5": "answer@5"}
+        labels["success_at_5"] = "success@5"
+        for row in comparison["quality"]:
+            for key, (old, new) in row["metrics"].items():
+                metric = labels.get(key, key)
+                same = "[green]yes[/]" if abs(new - old) <= 0.01 else "[red]no[/]"
+                quality.add_row(
+                    row["set"], row["mode"], str(row["n"]), metric, f"{old:.3f}", f"{new:.3f}",
+                    f"{new - old:+.3f}", same,
+                )  # fmt: skip
+        console.print(quality)
+
+
 def render_bench(console: Console, result: dict[str, Any]) -> None:
-    """Latency, throughput, sizes and memory tables."""
+    """Targets, latency, throughput, sizes and memory tables."""
+    render_targets(console, result)
     title = f"warm query latency, in-process ({result['queries']} queries per search mode"
     if result.get("multihop_queries"):
         title += f", {result['multihop_queries']} multi-hop questions"
