@@ -37,6 +37,10 @@ log = logging.getLogger("workbench.embed")
 PROBE_COSINE = 0.99999
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 EXPORT_TIMEOUT_S = 900
+#: Texts per onnxruntime run. Small batches of length-sorted texts keep activations in
+#: cache: on 2 cores, passages per CPU-second were 36 at 8, 31 at 16, 29 at 32 and 24-29
+#: at 64 (torch: 22 at 64), on httpx, click and jinja2 chunks.
+ONNX_BATCH = 8
 
 
 class ExportUnavailable(WorkbenchError):
@@ -267,8 +271,9 @@ class OnnxEmbedder(BaseEmbedder):
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         if self._fallback is not None:
             return self._fallback._encode(model, texts)
-        size = self.settings.batch_size
-        return np.concatenate([model.encode(texts[i : i + size]) for i in range(0, len(texts), size)])
+        return np.concatenate(
+            [model.encode(texts[i : i + ONNX_BATCH]) for i in range(0, len(texts), ONNX_BATCH)]
+        )
 
 
 def make_embedder(settings: EmbeddingSettings | None = None) -> BaseEmbedder:
