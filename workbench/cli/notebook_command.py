@@ -96,6 +96,11 @@ def notebook(
     """
     from workbench.config import default_db_path
 
+    clash = [arg for arg in extra if arg.split("=", 1)[0] in {"--db", "--server"}]
+    if clash:
+        raise click.UsageError(
+            f"give {clash[0].split('=', 1)[0]} before `--`, as an option of `workbench notebook`"
+        )
     path = notebook_path(name)
     server = server or os.environ.get("WORKBENCH_SERVER") or None
     db = None
