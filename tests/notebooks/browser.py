@@ -71,7 +71,7 @@ class Browser:
         browser_url = self._devtools_url()
         port = re.search(r":(\d+)/", browser_url).group(1)  # type: ignore[union-attr]
         page = self._first_page(int(port))
-        self._ws = connect(page, max_size=64 * 2**20, open_timeout=30)
+        self._ws = connect(page, max_size=64 * 2**20, open_timeout=30, legacy=True)
         self._ids = itertools.count(1)
         self.width, self.height = width, height
 
