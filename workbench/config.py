@@ -74,7 +74,8 @@ class EmbeddingSettings:
     torch with a note when it cannot; `onnx` refuses to fall back; `torch` is
     sentence-transformers. `cache_dir` (WORKBENCH_MODEL_CACHE) defaults to
     `$WORKBENCH_HOME/models`, else `~/.cache/pyrag-workbench/models`. `threads`
-    (WORKBENCH_EMBED_THREADS) is onnxruntime's thread count, 0 = one per core.
+    (WORKBENCH_EMBED_THREADS): how many ONNX batches of passages run at once, 0 = one
+    per core (each run is single-threaded, which a lone query is fastest with).
     """
 
     model: str | None = field(default_factory=lambda: os.environ.get("WORKBENCH_MODEL"))

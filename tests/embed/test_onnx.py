@@ -210,3 +210,11 @@ def test_export_module_is_standalone():
     source = Path(onnx.__file__).read_text()
     assert "import torch" not in source
     assert "sentence_transformers" not in source
+
+
+def test_parallel_batches_give_the_same_vectors(embedder):
+    """Passages embedded as several batches at once equal the same passages one by one."""
+    together = embedder.embed(TEXTS)
+    alone = np.stack([embedder.embed([text])[0] for text in TEXTS[:12]])
+    assert embedder._pool is not None or (os.cpu_count() or 1) == 1
+    assert np.allclose(together[:12], alone, atol=1e-5)

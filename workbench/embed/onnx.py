@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,7 +171,9 @@ class OnnxModel:
                 f"{settings.dimension}: set WORKBENCH_MODEL_DIM"
             )
         options = ort.SessionOptions()
-        options.intra_op_num_threads = settings.threads or (os.cpu_count() or 1)
+        # one thread per run: a query is fastest alone (threads only add synchronisation on a
+        # busy machine), and passages run several batches at once instead (`OnnxEmbedder`)
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         # threads sleep between runs instead of spinning: the machine is shared, and an idle
         # query process should not burn a core
@@ -247,6 +250,8 @@ class OnnxEmbedder(BaseEmbedder):
         self._model: OnnxModel | None = None
         self._fallback: Embedder | None = None
         self._load_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -271,9 +276,14 @@ class OnnxEmbedder(BaseEmbedder):
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         if self._fallback is not None:
             return self._fallback._encode(model, texts)
-        return np.concatenate(
-            [model.encode(texts[i : i + ONNX_BATCH]) for i in range(0, len(texts), ONNX_BATCH)]
-        )
+        batches = [texts[i : i + ONNX_BATCH] for i in range(0, len(texts), ONNX_BATCH)]
+        workers = min(len(batches), self.settings.threads or (os.cpu_count() or 1))
+        if workers <= 1:
+            return np.concatenate([model.encode(batch) for batch in batches])
+        with self._pool_lock:
+            if self._pool is None:  # onnxruntime runs without the GIL: batches run in parallel
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="onnx-embed")
+        return np.concatenate(list(self._pool.map(model.encode, batches)))
 
 
 def make_embedder(settings: EmbeddingSettings | None = None) -> BaseEmbedder:
