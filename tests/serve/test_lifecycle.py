@@ -3,6 +3,7 @@ the API is read-only, and SIGTERM lets a request in flight finish before the ser
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -42,13 +43,24 @@ def _read_response(sock: socket.socket) -> tuple[int, dict]:
     return int(head.split()[1]), json.loads(rest[:length])
 
 
-def test_sigterm_lets_the_request_in_flight_finish(built_db: Path, tmp_path: Path):
+def test_a_dead_worker_is_replaced_and_sigterm_lets_requests_finish(built_db: Path, tmp_path: Path):
     db = copy_index(built_db, tmp_path / "index")
     server = start_server(db, tmp_path / "server.log", "--read-only-api")
     try:
         with RemoteWorkbench(server.url) as client, pytest.raises(RemoteError) as caught:
             client.feedback("read timeout", "wbfixture.ReadTimeoutError", "good")
         assert caught.value.status == 403 and caught.value.code == "read_only"
+
+        worker = httpx.get(f"{server.url}/health", timeout=10).json()["pid"]
+        os.kill(worker, signal.SIGKILL)  # a worker dying in native code: it is replaced
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                health = httpx.get(f"{server.url}/health", timeout=5)
+                if health.status_code == 200 and health.json()["pid"] != worker:
+                    break
+            time.sleep(0.3)
+        assert health.json()["pid"] != worker and server.proc.poll() is None
 
         body = json.dumps({"question": "what raises PoolTimeout", "k": 2}).encode()
         sock = socket.create_connection(("127.0.0.1", server.port))

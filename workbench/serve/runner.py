@@ -1,6 +1,7 @@
 """Run the app under granian (a Rust HTTP server, no uvicorn): N worker processes share
 one listening socket, each opens its own read-only index; SIGTERM lets in-flight requests
-finish (up to `graceful_s`) before the workers stop."""
+finish (up to `graceful_s`) before the workers stop. A worker that dies (a crash in
+native code) is replaced by a new one with its own read-only view of the file."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ def serve(config: ServeConfig) -> None:
         log_level=LogLevels(config.log_level),
         backlog=2048,
         workers_kill_timeout=config.graceful_s,
+        respawn_failed_workers=True,  # a worker that dies is replaced; its neighbours serve meanwhile
+        respawn_interval=1.0,
     )
     try:
         server.serve(target_loader=partial(load_app, config), wrap_loader=False)
