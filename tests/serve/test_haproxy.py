@@ -22,7 +22,7 @@ from tests.serve.conftest import REPO, copy_index, free_port, start_server, stop
 HAPROXY = shutil.which("haproxy")
 pytestmark = pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed (make sysdeps)")
 CLIENTS = 4
-LOAD_SECONDS = 6.0
+LOAD_SECONDS = 8.0
 
 
 def test_the_printed_config_is_valid(tmp_path):
@@ -76,8 +76,10 @@ def test_a_replica_killed_under_load_costs_no_request(built_db: Path, tmp_path: 
             )
             for i in range(CLIENTS)
         ]
-        time.sleep(LOAD_SECONDS / 3)
         victim = replicas[0]
+        deadline = time.monotonic() + LOAD_SECONDS / 2
+        while min(_served(r) for r in replicas) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the clients are up and both replicas take load
         served_before = _served(victim)
         os.killpg(victim.proc.pid, signal.SIGKILL)  # the replica and its worker, mid-load
         victim.proc.wait(10)
