@@ -73,9 +73,9 @@ class EmbeddingSettings:
     onnxruntime (exported once with torch, cached in `cache_dir`) and falls back to
     torch with a note when it cannot; `onnx` refuses to fall back; `torch` is
     sentence-transformers. `cache_dir` (WORKBENCH_MODEL_CACHE) defaults to
-    `$WORKBENCH_HOME/models`, else `~/.cache/pyrag-workbench/models`. `threads`
-    (WORKBENCH_EMBED_THREADS): how many ONNX batches of passages run at once, 0 = one
-    per core (each run is single-threaded, which a lone query is fastest with).
+    `$WORKBENCH_HOME/models`, else `~/.cache/pyrag-workbench/models`. Each ONNX run is
+    single-threaded (a lone query is fastest so) and runs take turns: concurrent runs
+    crashed a server worker.
     """
 
     model: str | None = field(default_factory=lambda: os.environ.get("WORKBENCH_MODEL"))
@@ -85,7 +85,6 @@ class EmbeddingSettings:
     max_seq_length: int = 128
     backend: str = field(default_factory=lambda: os.environ.get("WORKBENCH_EMBED_BACKEND", "auto"))
     cache_dir: Path = field(default_factory=lambda: default_model_cache())
-    threads: int = field(default_factory=lambda: int(os.environ.get("WORKBENCH_EMBED_THREADS", "0")))
 
 
 def default_model_cache() -> Path:

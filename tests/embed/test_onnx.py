@@ -212,9 +212,15 @@ def test_export_module_is_standalone():
     assert "sentence_transformers" not in source
 
 
-def test_parallel_batches_give_the_same_vectors(embedder):
-    """Passages embedded as several batches at once equal the same passages one by one."""
+def test_batches_and_concurrent_callers_give_the_same_vectors(embedder):
+    """Passages embedded in batches equal the same passages one by one, and so do the
+    vectors of eight threads embedding at once (a server's pool: runs take turns)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     together = embedder.embed(TEXTS)
     alone = np.stack([embedder.embed([text])[0] for text in TEXTS[:12]])
-    assert embedder._pool is not None or (os.cpu_count() or 1) == 1
     assert np.allclose(together[:12], alone, atol=1e-5)
+    with ThreadPoolExecutor(8) as pool:
+        concurrent = list(pool.map(lambda text: embedder.embed([text])[0], TEXTS[:12] * 4))
+    assert np.allclose(np.stack(concurrent[:12]), alone, atol=1e-5)
+    assert np.allclose(np.stack(concurrent[36:]), alone, atol=1e-5)

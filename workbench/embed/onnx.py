@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,6 +178,9 @@ class OnnxModel:
         # query process should not burn a core
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
+        # one call at a time: concurrent encodes (a server's pool threads under granian)
+        # crashed a worker in libc `free` about one run in three; serialised, 0 in 8 runs
+        self._encoding = threading.Lock()
         self.session = ort.InferenceSession(str(files.graph), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(model_folder(settings) / "tokenizer.json"))
@@ -191,7 +193,12 @@ class OnnxModel:
             raise ValueError("the ONNX export's vectors differ from the model's")
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of one batch (padded to its longest text)."""
+        """Unit vectors of one batch (padded to its longest text); callers in several
+        threads take turns."""
+        with self._encoding:
+            return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(texts), width), dtype=np.int64)
@@ -250,8 +257,6 @@ class OnnxEmbedder(BaseEmbedder):
         self._model: OnnxModel | None = None
         self._fallback: Embedder | None = None
         self._load_lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -276,14 +281,9 @@ class OnnxEmbedder(BaseEmbedder):
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         if self._fallback is not None:
             return self._fallback._encode(model, texts)
+        # one batch after another: the model takes one call at a time (`OnnxModel.encode`)
         batches = [texts[i : i + ONNX_BATCH] for i in range(0, len(texts), ONNX_BATCH)]
-        workers = min(len(batches), self.settings.threads or (os.cpu_count() or 1))
-        if workers <= 1:
-            return np.concatenate([model.encode(batch) for batch in batches])
-        with self._pool_lock:
-            if self._pool is None:  # onnxruntime runs without the GIL: batches run in parallel
-                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="onnx-embed")
-        return np.concatenate(list(self._pool.map(model.encode, batches)))
+        return np.concatenate([model.encode(batch) for batch in batches])
 
 
 def make_embedder(settings: EmbeddingSettings | None = None) -> BaseEmbedder:
