@@ -63,15 +63,19 @@ class BaseEmbedder:
         self._load()
 
     def load_in_background(self) -> BaseEmbedder:
-        """Start loading in a daemon thread and return self: a face that opens the index
+        """Start loading in a thread and return self: a face that opens the index
         meanwhile answers sooner, and the first query waits for the load to finish. A
-        failed load is tried again, and raised, by that first query."""
+        failed load is tried again, and raised, by that first query.
+
+        The thread is not a daemon: a process that ends early (the file would not open)
+        waits for the load rather than aborting inside onnxruntime's native code
+        ("terminate called without an active exception")."""
 
         def run() -> None:
             with contextlib.suppress(Exception):
                 self._load()
 
-        threading.Thread(target=run, name="embedder-load", daemon=True).start()
+        threading.Thread(target=run, name="embedder-load", daemon=False).start()
         return self
 
     def _load(self) -> Any:
