@@ -152,7 +152,6 @@ class WorkbenchApp(App[None]):
         else:
             self.model_state = "not loaded"
         self.index_changed()
-        self.query_one(LibrariesView).refresh_table()
         if session.local is not None:
             self.query_one(TuningView).show_settings(session.local.settings.search)
 
@@ -265,6 +264,13 @@ class WorkbenchApp(App[None]):
         self._refresh_status()
 
     # -- moving between tabs ---------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        # the Libraries tab reads every library's sources (update states) and public API
+        # (docs quality): seconds on the default index, so only once it is looked at
+        if event.pane.id == "libraries" and self.session is not None:
+            self.query_one(LibrariesView).refresh_table(only_once=True)
 
     def action_tab(self, tab: str) -> None:
         """Show a tab and focus its main widget.

@@ -104,6 +104,7 @@ class LibrariesView(Vertical):
         super().__init__(id=id)
         self.cancel_event: threading.Event | None = None
         self.names: list[str] = []
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="library-table", cursor_type="row", zebra_stripes=True)
@@ -123,8 +124,12 @@ class LibrariesView(Vertical):
     def action_refresh(self) -> None:
         self.refresh_table()
 
-    def refresh_table(self) -> None:
-        """Reload libraries, licenses and update states (in a worker)."""
+    def refresh_table(self, only_once: bool = False) -> None:
+        """Reload libraries, licenses, update states and docs quality (in a worker);
+        `only_once` skips it when the table was loaded already."""
+        if only_once and self.loaded:
+            return
+        self.loaded = True
         self._load()
 
     @work(thread=True, exclusive=True, group="libraries", exit_on_error=False)
