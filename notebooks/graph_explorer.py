@@ -13,7 +13,6 @@ app = marimo.App(width="full", app_title="Graph explorer")
 
 with app.setup:
     import math
-    import os
 
     import altair as alt
     import marimo as mo
@@ -21,6 +20,7 @@ with app.setup:
 
     from workbench.errors import WorkbenchError
     from workbench.model import RELATIONS
+    from workbench.reader import open_reader
 
     #: the relations a walk follows by default (alias_of doubles every re-exported path)
     WALK_RELATIONS = [r for r in RELATIONS if r != "alias_of"]
@@ -30,20 +30,6 @@ with app.setup:
         ("most raised", "raises", "in"),
         ("most returned", "returns", "in"),
     )
-
-
-@app.function
-def open_reader(args: dict, env: dict):
-    """The facade on `--db` ($WORKBENCH_DB), read-only; or its HTTP twin on `--server`
-    ($WORKBENCH_SERVER)."""
-    server = args.get("server") or env.get("WORKBENCH_SERVER")
-    if server:
-        from workbench.client import RemoteWorkbench
-
-        return RemoteWorkbench(str(server), token=env.get("WORKBENCH_TOKEN") or None)
-    from workbench import Workbench
-
-    return Workbench(str(args["db"]) if args.get("db") else None)
 
 
 @app.function
@@ -262,7 +248,7 @@ def _():
 def _():
     args = dict(mo.cli_args())
     try:
-        reader = open_reader(args, dict(os.environ))
+        reader = open_reader(args.get("db"), args.get("server"))
     except WorkbenchError as error:
         mo.stop(True, mo.callout(mo.md(f"**Cannot open the index:** {error}"), kind="danger"))
     mo.md(f"Reading `{getattr(reader, 'path', None) or getattr(reader, 'url', '')}`")

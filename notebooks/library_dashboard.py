@@ -12,7 +12,6 @@ __generated_with = "0.25.2"
 app = marimo.App(width="full", app_title="Library dashboard")
 
 with app.setup:
-    import os
     from collections import Counter
 
     import altair as alt
@@ -20,20 +19,7 @@ with app.setup:
     import polars as pl
 
     from workbench.errors import WorkbenchError
-
-
-@app.function
-def open_reader(args: dict, env: dict):
-    """The facade on `--db` ($WORKBENCH_DB), read-only; or its HTTP twin on `--server`
-    ($WORKBENCH_SERVER)."""
-    server = args.get("server") or env.get("WORKBENCH_SERVER")
-    if server:
-        from workbench.client import RemoteWorkbench
-
-        return RemoteWorkbench(str(server), token=env.get("WORKBENCH_TOKEN") or None)
-    from workbench import Workbench
-
-    return Workbench(str(args["db"]) if args.get("db") else None)
+    from workbench.reader import open_reader
 
 
 @app.function
@@ -161,7 +147,7 @@ def _():
 def _():
     args = dict(mo.cli_args())
     try:
-        reader = open_reader(args, dict(os.environ))
+        reader = open_reader(args.get("db"), args.get("server"))
     except WorkbenchError as error:
         mo.stop(True, mo.callout(mo.md(f"**Cannot open the index:** {error}"), kind="danger"))
     local = hasattr(reader, "history")

@@ -14,7 +14,6 @@ app = marimo.App(width="full", app_title="Relevance tuning")
 
 with app.setup:
     import dataclasses
-    import os
     from pathlib import Path
 
     import altair as alt
@@ -24,6 +23,7 @@ with app.setup:
     import workbench
     from workbench.config import SearchSettings, change_search_settings
     from workbench.errors import WorkbenchError
+    from workbench.reader import open_reader
     from workbench.retrieve.evaluation import load_cases
     from workbench.retrieve.multihop_eval import load_multihop_cases
 
@@ -47,20 +47,6 @@ with app.setup:
         "member_weight": (0.0, 1.0, 0.05),
         "max_hops": (1, 6, 1),
     }
-
-
-@app.function
-def open_reader(args: dict, env: dict):
-    """The facade on `--db` ($WORKBENCH_DB), read-only; or its HTTP twin on `--server`
-    ($WORKBENCH_SERVER)."""
-    server = args.get("server") or env.get("WORKBENCH_SERVER")
-    if server:
-        from workbench.client import RemoteWorkbench
-
-        return RemoteWorkbench(str(server), token=env.get("WORKBENCH_TOKEN") or None)
-    from workbench import Workbench
-
-    return Workbench(str(args["db"]) if args.get("db") else None)
 
 
 @app.function
@@ -251,7 +237,7 @@ def _():
 def _():
     args = dict(mo.cli_args())
     try:
-        reader = open_reader(args, dict(os.environ))
+        reader = open_reader(args.get("db"), args.get("server"))
     except WorkbenchError as error:
         mo.stop(True, mo.callout(mo.md(f"**Cannot open the index:** {error}"), kind="danger"))
     mo.stop(

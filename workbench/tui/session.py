@@ -115,6 +115,6 @@ def open_local(db: Path) -> Session:
 
 def open_remote(url: str, token: str | None = None) -> Session:
     """A `workbench serve` server through its HTTP twin of the facade."""
-    from workbench.client import RemoteWorkbench
+    from workbench.reader import open_reader
 
-    return Session(reader=RemoteWorkbench(url, token=token), label=url)
+    return Session(reader=open_reader(server=url, token=token), label=url)
