@@ -15,7 +15,8 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual_plotext import PlotextPlot
 
-from workbench.config import SearchSettings
+from workbench.config import SearchSettings, validate_search_settings
+from workbench.errors import QueryError
 from workbench.model import EvalRow
 from workbench.tui.workers import engine_call
 
@@ -116,13 +117,13 @@ class TuningView(Vertical):
             except ValueError:
                 raise ValueError(f"{field.name}: '{text}' is not a {kind.__name__}") from None
         settings = SearchSettings(**values)
-        _validate(settings)
+        validate_search_settings(settings)
         return settings
 
     def _settings_or_notify(self) -> SearchSettings | None:
         try:
             return self.read_settings()
-        except Exception as error:  # a ValueError or the engine's QueryError: one line either way
+        except (ValueError, QueryError) as error:  # a wrong type or an out-of-range value
             self.notify(str(error), severity="error")
             return None
 
@@ -223,15 +224,6 @@ class TuningView(Vertical):
     @on(Button.Pressed, "#defaults")
     def _defaults(self) -> None:
         self.show_settings(SearchSettings())
-
-
-def _validate(settings: SearchSettings) -> None:
-    """The engine's own checks of the values, when it has them."""
-    from workbench import config
-
-    check = getattr(config, "validate_search_settings", None)
-    if check is not None:
-        check(settings)
 
 
 def _load_cases(local: Any, source: str, path: str) -> list:
