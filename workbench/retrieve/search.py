@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from workbench.config import MAX_QUERY_CHARS, SearchSettings
@@ -127,6 +129,26 @@ def _class_row(path: str, member: dict) -> dict:
     }
 
 
+_BRANCHES: ThreadPoolExecutor | None = None
+_BRANCHES_LOCK = threading.Lock()
+
+
+def _branches() -> ThreadPoolExecutor:
+    """Threads for the vector branch of searches (created on first use, shared)."""
+    global _BRANCHES
+    with _BRANCHES_LOCK:
+        if _BRANCHES is None:
+            _BRANCHES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-vector")
+        return _BRANCHES
+
+
+def _vector_candidates(
+    db: Database, embedder: Embedder, query: str, n: int, libs: list[str] | None, kinds: list[str] | None
+) -> list[tuple[str, float]]:
+    literal = vector_literal(embedder.embed_query(query))
+    return queries.vector_candidates(db, literal, n, libs, kinds)
+
+
 def search(
     db: Database,
     embedder: Embedder | None,
@@ -150,18 +172,23 @@ def search(
     n = max(settings.candidates, request.k * 3)
     vec: dict[str, tuple[int, float]] = {}
     bm: dict[str, tuple[int, float]] = {}
+    vector_branch: Future[list[tuple[str, float]]] | None = None
     if request.mode in ("hybrid", "vector"):
         if embedder is None:
             raise QueryError(f"mode '{request.mode}' needs the embedding model")
-        literal = vector_literal(embedder.embed_query(request.query))
-        vec = best_ranks(queries.vector_candidates(db, literal, n, libs, kinds))
-    if request.mode == "bm25" and not bm25_ready:
-        raise QueryError("this file has no BM25 index yet: run `workbench ingest` to build it")
-    if request.mode in ("hybrid", "bm25") and bm25_ready:
-        bm = best_ranks(queries.bm25_candidates(db, request.query, n, libs, kinds))
+        # embedding + HNSW on another thread while BM25 runs here (both release the GIL)
+        vector_branch = _branches().submit(_vector_candidates, db, embedder, request.query, n, libs, kinds)
+    try:
+        if request.mode == "bm25" and not bm25_ready:
+            raise QueryError("this file has no BM25 index yet: run `workbench ingest` to build it")
+        if request.mode in ("hybrid", "bm25") and bm25_ready:
+            bm = best_ranks(queries.bm25_candidates(db, request.query, n, libs, kinds))
+    finally:
+        if vector_branch is not None:
+            vec = best_ranks(vector_branch.result())
 
     paths = list(dict.fromkeys([*vec, *bm]))
-    info = queries.entity_summaries(db, paths)
+    info = queries.entity_summaries(db, paths, queries.RANKING_COLUMNS)
     fused: dict[str, float] = {}
     support: dict[str, float] = {}
     if request.mode == "hybrid":
@@ -208,9 +235,13 @@ def search(
         scored.append((score, path, explain))
     scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))
     top = scored[: request.k]
-    partial = [path for _, path, _ in top if info[path].get("partial")]
+    kept = [path for _, path, _ in top]
+    partial = [path for path in kept if info[path].get("partial")]
     if partial:
         info.update(queries.entity_summaries(db, partial))
+    whole = [path for path in kept if not info[path].get("partial")]
+    for path, row in queries.entity_summaries(db, whole, ("path", *queries.DISPLAY_COLUMNS)).items():
+        info[path].update(row)
     hits = []
     for rank, (score, path, explain) in enumerate(top, start=1):
         row = info[path]

@@ -218,21 +218,23 @@ def sql_strings(values: Iterable[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values))
 
 
-def entity_summaries(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
-    """The few columns a search hit needs, for many entities at once."""
+#: What ranking needs of every candidate: short columns, cheap to fetch by path.
+RANKING_COLUMNS = ("path", "public_path", "kind", "library", "name", "is_public", "parent_path")
+#: What a hit shows besides: longer text, fetched only for the hits kept.
+DISPLAY_COLUMNS = ("summary", "signature")
+
+
+def entity_summaries(
+    db: Database, paths: list[str], columns: tuple[str, ...] = RANKING_COLUMNS + DISPLAY_COLUMNS
+) -> dict[str, dict[str, Any]]:
+    """`columns` (`path` always first) of many entities at once, by definition path.
+
+    Each row fetched by path costs DuckDB a decompressed vector per column, so a search
+    reads the ranking columns of its ~100 candidates and the display ones only for the k
+    it keeps (4.5 ms + 2 ms against 10 ms for everything, on the default index)."""
     if not paths:
         return {}
-    keys = (
-        "path",
-        "public_path",
-        "kind",
-        "library",
-        "name",
-        "summary",
-        "signature",
-        "is_public",
-        "parent_path",
-    )
+    keys = ("path", *(c for c in columns if c != "path"))
     rows = db.execute(
         f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})"
     ).fetchall()
