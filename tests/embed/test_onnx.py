@@ -20,6 +20,7 @@ from tests.helpers import run_cli
 from workbench.config import EmbeddingSettings
 from workbench.embed import onnx
 from workbench.embed.embedder import Embedder
+from workbench.errors import WorkbenchError
 
 QUERIES = [
     "start a new HTTP connection",
@@ -224,3 +225,23 @@ def test_batches_and_concurrent_callers_give_the_same_vectors(embedder):
         concurrent = list(pool.map(lambda text: embedder.embed([text])[0], TEXTS[:12] * 4))
     assert np.allclose(np.stack(concurrent[:12]), alone, atol=1e-5)
     assert np.allclose(np.stack(concurrent[36:]), alone, atol=1e-5)
+
+
+def test_passages_on_several_models_match_one_model(embedder, monkeypatch):
+    """Passages spread over thread-owned models (an ingest) get the same vectors as one
+    model run batch after batch, in the same order; repeated, so that a crash of models
+    used at once (as a shared session crashed) would show."""
+    texts = [f"send the {n} request with a timeout of {n * 3} seconds" for n in range(300)]
+    texts += ["a much longer passage " * (n % 9 + 1) for n in range(100)]
+    monkeypatch.setenv("WORKBENCH_EMBED_THREADS", "1")
+    serial = onnx.OnnxEmbedder(embedder.settings)
+    one = serial.embed(texts)
+    assert serial._pool is None
+    monkeypatch.setenv("WORKBENCH_EMBED_THREADS", "3")
+    pooled = onnx.OnnxEmbedder(embedder.settings)
+    for _ in range(3):
+        assert np.allclose(pooled.embed(texts), one, atol=1e-5)
+    assert pooled._pool is not None and pooled._pool._max_workers == 3
+    monkeypatch.setenv("WORKBENCH_EMBED_THREADS", "many")
+    with pytest.raises(WorkbenchError, match="WORKBENCH_EMBED_THREADS"):
+        onnx.passage_threads()

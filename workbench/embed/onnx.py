@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,21 @@ EXPORT_TIMEOUT_S = 900
 #: cache: on 2 cores, passages per CPU-second were 36 at 8, 31 at 16, 29 at 32 and 24-29
 #: at 64 (torch: 22 at 64), on httpx, click and jinja2 chunks.
 ONNX_BATCH = 8
+#: Passages in at least this many batches are spread over `passage_threads()` models.
+PASSAGE_POOL_MIN_BATCHES = 4
+
+
+def passage_threads() -> int:
+    """Models that embed passages at once: `$WORKBENCH_EMBED_THREADS`, else one per core
+    (at most 4). Each runs one thread, which gives the most passages per CPU-second (33 at
+    one thread against 30 with two intra-op threads on one model, on transformers' chunks)."""
+    if env := os.environ.get("WORKBENCH_EMBED_THREADS"):
+        try:
+            return max(1, int(env))
+        except ValueError as error:
+            raise WorkbenchError(f"WORKBENCH_EMBED_THREADS must be a whole number, not {env!r}") from error
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 class ExportUnavailable(WorkbenchError):
@@ -257,6 +273,8 @@ class OnnxEmbedder(BaseEmbedder):
         self._model: OnnxModel | None = None
         self._fallback: Embedder | None = None
         self._load_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._own = threading.local()
 
     @property
     def loaded(self) -> bool:
@@ -281,9 +299,35 @@ class OnnxEmbedder(BaseEmbedder):
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         if self._fallback is not None:
             return self._fallback._encode(model, texts)
-        # one batch after another: the model takes one call at a time (`OnnxModel.encode`)
         batches = [texts[i : i + ONNX_BATCH] for i in range(0, len(texts), ONNX_BATCH)]
-        return np.concatenate([model.encode(batch) for batch in batches])
+        pool = self._passage_pool() if len(batches) >= PASSAGE_POOL_MIN_BATCHES else None
+        if pool is None:
+            # one batch after another: the model takes one call at a time (`OnnxModel.encode`)
+            return np.concatenate([model.encode(batch) for batch in batches])
+        return np.concatenate(list(pool.map(self._encode_on_own_model, batches)))
+
+    # -- passages on every core ---------------------------------------------------------
+
+    def _passage_pool(self) -> ThreadPoolExecutor | None:
+        """Threads that each own a model of their own (session and tokenizer), for batches
+        of passages (an ingest); None with one thread. Queries never use it.
+
+        A model is never shared between threads: one shared session called from several
+        threads crashed in libc `free` (see `OnnxModel.encode`); one per thread did not in
+        the stress test (tests/embed/test_onnx.py). Each costs its load (0.3 s) and ~90 MB."""
+        threads = passage_threads()
+        if threads < 2:
+            return None
+        with self._load_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="embed-passages")
+            return self._pool
+
+    def _encode_on_own_model(self, batch: list[str]) -> np.ndarray:
+        model = getattr(self._own, "model", None)
+        if model is None:
+            model = self._own.model = OnnxModel(self.settings, export_files(self.settings))
+        return model.encode(batch)
 
 
 def make_embedder(settings: EmbeddingSettings | None = None) -> BaseEmbedder:
