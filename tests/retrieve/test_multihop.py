@@ -50,3 +50,22 @@ def test_invented_paths_are_not_valid(wb):
     fake = GraphEdge(real.src, "wbfixture._core.Client", "raises", "docstring", 0.9)
     assert not path_is_valid(wb.graph, GraphPath([real.src, fake.dst], [fake]))
     assert not path_is_valid(wb.graph, GraphPath([real.dst, real.src], [real, real]))
+
+
+def test_chunk_vectors_load_beside_the_walks_and_change_no_answer(built_db, embedder):
+    """From the third walk, chunk embeddings load on a thread of their own (no walk waits
+    for them); answers ranked by the in-memory matrix equal those ranked by queries."""
+    from workbench import Workbench
+
+    question = "which exception does the pool's acquire raise, and what is its base class"
+    with Workbench(built_db, embedder=embedder) as bench:
+        by_query = [bench.multi_hop(question, 5) for _ in range(3)]
+        loader = bench._vectors_loading
+        assert loader is not None, "the third walk starts the load"
+        loader.join(timeout=60)
+        assert bench._vectors is not None and bench._vectors.matrix.shape[1] == embedder.dimension
+        by_matrix = bench.multi_hop(question, 5)
+    assert by_matrix.items and by_matrix.items[0].path == by_query[0].items[0].path
+    assert [(a.path, round(a.score, 4)) for a in by_matrix.items] == [
+        (a.path, round(a.score, 4)) for a in by_query[0].items
+    ]
