@@ -26,6 +26,7 @@ from workbench.cli.library_commands import add, compliance, discover, feedback, 
 from workbench.cli.notebook_command import notebook
 from workbench.cli.serve_commands import http_bench_options, serve
 from workbench.cli.settings_commands import settings
+from workbench.cli.share_commands import backup, export_command, import_command, restore
 from workbench.cli.tui_command import tui, tui_bench_options
 from workbench.model import KINDS, SEARCH_MODES
 
@@ -378,6 +379,10 @@ for command in (
     tui,
     serve,
     notebook,
+    export_command,
+    import_command,
+    backup,
+    restore,
 ):
     main.add_command(command)
 
