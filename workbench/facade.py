@@ -57,12 +57,12 @@ from workbench.store.state import StateFile, state_path
 
 if TYPE_CHECKING:
     from workbench.ingest.packages import InstalledPackage
-    from workbench.libraries.share import ImportedLibrary
-    from workbench.store.backup import BackupResult
-    from workbench.store.manifest import Manifest
     from workbench.libraries.discover import DiscoverOptions
     from workbench.libraries.progress import IngestProgress
+    from workbench.libraries.share import ImportedLibrary
     from workbench.libraries.update import UpdateCheck
+    from workbench.store.backup import BackupResult
+    from workbench.store.manifest import Manifest
 
 # Library management (griffe, pyarrow, httpx, pip) is imported by the methods that use it:
 # a face that only reads the index starts without it.
@@ -782,8 +782,9 @@ class Workbench:
         which must be open writable. See `libraries.share.import_file`."""
         from workbench.libraries import share
 
+        model = self.settings.embedding.name
         report = share.import_file(
-            self.db, Path(source), list(libraries or []), replace=replace, model_name=self.settings.embedding.name
+            self.db, Path(source), list(libraries or []), replace=replace, model_name=model
         )
         self._forget_caches()
         return report
@@ -846,7 +847,9 @@ def record_suggestion(
         return StateFile(state_path(db or default_db_path())).suggest(name, reason.strip()), False
 
 
-def restore_backup(db: str | Path | None, source: str | Path, settings: Settings | None = None) -> Path | None:
+def restore_backup(
+    db: str | Path | None, source: str | Path, settings: Settings | None = None
+) -> Path | None:
     """Put a backup (or any workbench file) in place of the index at `db` once it passes
     every check an open makes, its SHA-256 and an export's checksum; a refused file leaves
     the index as it was. Returns where the replaced file is kept (or None).

@@ -21,6 +21,7 @@ from workbench.cli.common import (
     reports_errors,
 )
 from workbench.cli.common import open_workbench as _open
+from workbench.cli.doctor_command import doctor
 from workbench.cli.graph_commands import ask, graph
 from workbench.cli.library_commands import add, compliance, discover, feedback, suggest, update
 from workbench.cli.notebook_command import notebook
@@ -332,6 +333,7 @@ def bench(
     answers (BM25 while the model loads), and keystroke-to-results latency.
     """
     from workbench.bench import run_bench
+    from workbench.bench.doctor import record_bench
     from workbench.cli.render import render_bench
 
     if update_library:
@@ -363,6 +365,7 @@ def bench(
             eval_cases=cases,
             multihop_cases=hop_cases,
         )
+        record_bench(wb.state, result)  # for `workbench doctor`
     render_bench(_console(), result)
 
 
@@ -383,6 +386,7 @@ for command in (
     import_command,
     backup,
     restore,
+    doctor,
 ):
     main.add_command(command)
 

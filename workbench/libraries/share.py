@@ -18,7 +18,14 @@ from workbench.errors import IndexBusyError, StoreError
 from workbench.libraries.pipeline import ensure_indexes
 from workbench.store import export as store_export
 from workbench.store.database import Database
-from workbench.store.manifest import Manifest, remember_verified, build_manifest, read_manifest, verify, write_manifest
+from workbench.store.manifest import (
+    Manifest,
+    build_manifest,
+    read_manifest,
+    remember_verified,
+    verify,
+    write_manifest,
+)
 
 T = TypeVar("T")
 

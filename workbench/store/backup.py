@@ -65,9 +65,11 @@ def _copy_state(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite state file (other processes may be writing it)."""
     scratch = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src:
-            with closing(sqlite3.connect(scratch)) as dst:
-                src.backup(dst)
+        with (
+            closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+            closing(sqlite3.connect(scratch)) as dst,
+        ):
+            src.backup(dst)
         os.replace(scratch, target)
     except sqlite3.Error as error:
         raise StoreError(f"cannot copy the state file {source}: {error}") from None

@@ -76,7 +76,9 @@ def export_rows(db: Database, destination: Path, libraries: list[str]) -> None:
             for table, column in sorted(tables.items()):
                 where = f" WHERE {column} IN {wanted}" if column else ""
                 params = list(libraries) if column else []
-                conn.execute(f"INSERT INTO wb_out.main.{table} BY NAME SELECT * FROM wb.main.{table}{where}", params)
+                conn.execute(
+                    f"INSERT INTO wb_out.main.{table} BY NAME SELECT * FROM wb.main.{table}{where}", params
+                )
             conn.execute("DELETE FROM wb_out.main.workbench_meta")
             conn.execute(
                 "INSERT INTO wb_out.main.workbench_meta SELECT * FROM wb.main.workbench_meta "
@@ -121,12 +123,15 @@ def import_rows(db: Database, source: Path, libraries: list[str]) -> None:
                         _import_chunks(db, conn, name)
                         continue
                     conn.execute(
-                        f"INSERT INTO wb.main.{table} BY NAME SELECT * FROM wb_in.main.{table} WHERE {column} = ?",
+                        f"INSERT INTO wb.main.{table} BY NAME "
+                        f"SELECT * FROM wb_in.main.{table} WHERE {column} = ?",
                         [name],
                     )
                 mark_graph_dirty(db, conn, name)
             for key in ("embedding_model", "embedding_dim"):
-                row = conn.execute("SELECT value FROM wb_in.main.workbench_meta WHERE key = ?", [key]).fetchone()
+                row = conn.execute(
+                    "SELECT value FROM wb_in.main.workbench_meta WHERE key = ?", [key]
+                ).fetchone()
                 if row and db.meta(key) is None:
                     db.set_meta(key, row[0], conn)
             db.set_meta("fts_dirty", "1", conn)
@@ -140,8 +145,8 @@ def import_rows(db: Database, source: Path, libraries: list[str]) -> None:
 
 def _import_chunks(db: Database, conn: duckdb.DuckDBPyConnection, name: str) -> None:
     first = conn.execute(
-        "SELECT greatest(coalesce(max(id), 0), coalesce((SELECT max(value::BIGINT) FROM wb.main.workbench_meta "
-        "WHERE key = 'chunk_id_high'), 0)) + 1 FROM wb.main.chunks"
+        "SELECT greatest(coalesce(max(id), 0), coalesce((SELECT max(value::BIGINT) "
+        "FROM wb.main.workbench_meta WHERE key = 'chunk_id_high'), 0)) + 1 FROM wb.main.chunks"
     ).fetchone()[0]
     conn.execute(
         "INSERT INTO wb.main.chunks BY NAME SELECT * REPLACE (row_number() OVER (ORDER BY id) + ? - 1 AS id) "

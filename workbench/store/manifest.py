@@ -76,7 +76,9 @@ def content_checksum(db: Database) -> str:
     """SHA-256 over (table, rows, sum of row hashes) of each content table."""
     digest = hashlib.sha256(METHOD.encode())
     for table in CONTENT_TABLES:
-        rows, total = db.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM {table} t").fetchone()
+        rows, total = db.execute(
+            f"SELECT count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM {table} t"
+        ).fetchone()
         digest.update(f"{table}:{rows}:{total};".encode())
     return digest.hexdigest()
 
@@ -123,7 +125,9 @@ def read_manifest(db: Database) -> Manifest | None:
         known = {k: v for k, v in data.items() if k in Manifest.__dataclass_fields__}
         return Manifest(**known)
     except (ValueError, TypeError) as error:
-        raise IntegrityError(f"{db.path}: its export manifest is unreadable ({error}): re-export it") from None
+        raise IntegrityError(
+            f"{db.path}: its export manifest is unreadable ({error}): re-export it"
+        ) from None
 
 
 def verify(db: Database, manifest: Manifest) -> None:
