@@ -782,10 +782,10 @@ class Workbench:
         which must be open writable. See `libraries.share.import_file`."""
         from workbench.libraries import share
 
-        model = self.settings.embedding.name
-        report = share.import_file(
-            self.db, Path(source), list(libraries or []), replace=replace, model_name=model
-        )
+        embedding = self.settings.embedding
+        # the teammate's file is checked before this one is opened to write
+        theirs = share.check_source(Path(source), list(libraries or []), embedding.name, embedding.dimension)
+        report = share.import_file(self.db, theirs, replace=replace)
         self._forget_caches()
         return report
 

@@ -95,39 +95,52 @@ def export(db: Database, destination: Path, libraries: list[str]) -> Manifest:
     return manifest
 
 
-def import_file(
-    db: Database, source: Path, libraries: list[str], *, replace: bool, model_name: str
-) -> list[ImportedLibrary]:
-    """Merge `libraries` of the workbench file `source` (all when empty) into `db`.
+@dataclass(frozen=True)
+class Source:
+    """A teammate's file that passed every check, and the libraries to take from it."""
 
-    The source is checked as any open checks it (schema, same embedding model, an
-    export's checksum, verified here even when cached). A library `db` holds already is
-    kept unless `replace`.
+    path: Path
+    versions: dict[str, str]  # name -> version, of the libraries asked for
+
+
+def check_source(source: Path, libraries: list[str], model_name: str, dimension: int) -> Source:
+    """Open a teammate's file as any open checks it (schema, same embedding model, an
+    export's checksum, verified here even when cached) before anything is written.
 
     Raises:
         StoreError: the source is missing, foreign, of another model or fails its checksum.
         UnknownLibraryError: a name is not in the source.
     """
     source = Path(source)
-    if source.exists() and source.resolve() == db.path.resolve():
-        raise StoreError("import from another file than the one open")
-    with Database(source, read_only=True, model_name=model_name, dimension=db.dimension) as theirs:
+    with Database(source, read_only=True, model_name=model_name, dimension=dimension) as theirs:
         manifest = read_manifest(theirs)
         if manifest is not None:
             verify(theirs, manifest)
         names = store_export.check_libraries(theirs, libraries)
         versions = dict(theirs.execute("SELECT name, version FROM libraries").fetchall())
+    return Source(source, {name: versions[name] for name in names})
+
+
+def import_file(db: Database, source: Source, *, replace: bool) -> list[ImportedLibrary]:
+    """Merge the libraries of a checked `source` into `db` (open writable), in one
+    transaction; a library `db` holds already is kept unless `replace`.
+
+    Raises:
+        StoreError: `source` is the file open.
+    """
+    if source.path.resolve() == db.path.resolve():
+        raise StoreError("import from another file than the one open")
     mine = dict(db.execute("SELECT name, version FROM libraries").fetchall())
     report = []
-    for name in names:
+    for name, version in source.versions.items():
         if name not in mine:
-            report.append(ImportedLibrary(name, versions[name], "added"))
+            report.append(ImportedLibrary(name, version, "added"))
         elif replace:
-            report.append(ImportedLibrary(name, versions[name], "replaced", mine[name]))
+            report.append(ImportedLibrary(name, version, "replaced", mine[name]))
         else:
-            report.append(ImportedLibrary(name, versions[name], "kept yours", mine[name]))
+            report.append(ImportedLibrary(name, version, "kept yours", mine[name]))
     taken = [r.name for r in report if r.status != "kept yours"]
     if taken:
-        store_export.import_rows(db, source, taken)
+        store_export.import_rows(db, source.path, taken)
         ensure_indexes(db)
     return report
