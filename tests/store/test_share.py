@@ -123,6 +123,13 @@ def test_import_merges_a_teammates_libraries(built_db, tmp_path, embedder):
     assert replaced.exit_code == 0 and "replaced" in replaced.output
     with Workbench(mine, embedder=embedder) as wb:
         assert wb.db.execute("SELECT count(*) FROM libraries WHERE name = 'h11'").fetchone()[0] == 1
+        history = wb.db.execute("SELECT count(*) FROM library_versions WHERE library = 'h11'").fetchone()[0]
+        assert history == 1  # their history row, not doubled by the second import
+    assert run_cli("compliance", "optout", "h11", "--reason", "policy", "--db", str(mine)).exit_code == 0
+    opted = run_cli("import", str(theirs), "--replace", "--db", str(mine))
+    assert opted.exit_code == 0 and "opted out" in opted.output
+    with Workbench(mine, embedder=embedder) as wb:
+        assert {lib.name for lib in wb.libraries()} == {"idna"}
 
 
 def test_a_tampered_export_is_refused_everywhere(exported, tmp_path, embedder):

@@ -17,6 +17,7 @@ from typing import TypeVar
 from workbench.errors import IndexBusyError, StoreError
 from workbench.libraries.pipeline import ensure_indexes
 from workbench.store import export as store_export
+from workbench.store import records
 from workbench.store.database import Database
 from workbench.store.manifest import (
     Manifest,
@@ -36,7 +37,7 @@ class ImportedLibrary:
 
     name: str
     version: str
-    status: str  # added, replaced, kept yours
+    status: str  # added, replaced, kept yours, opted out (yours: `workbench compliance optin`)
     yours: str = ""  # the version you had
 
 
@@ -78,7 +79,7 @@ def export(db: Database, destination: Path, libraries: list[str]) -> Manifest:
     scratch = destination.with_name(f".{destination.name}.partial")
     _remove(scratch)
     try:
-        store_export.export_rows(db, scratch, chosen)
+        store_export.export_rows(db, scratch, chosen if libraries else None)
         with Database(scratch, read_only=False, dimension=db.dimension) as out:
             ensure_indexes(out)
             manifest = build_manifest(out, left_out)
@@ -123,7 +124,8 @@ def check_source(source: Path, libraries: list[str], model_name: str, dimension:
 
 def import_file(db: Database, source: Source, *, replace: bool) -> list[ImportedLibrary]:
     """Merge the libraries of a checked `source` into `db` (open writable), in one
-    transaction; a library `db` holds already is kept unless `replace`.
+    transaction; a library `db` holds already is kept unless `replace`, and one opted
+    out of in `db` is never taken.
 
     Raises:
         StoreError: `source` is the file open.
@@ -131,15 +133,18 @@ def import_file(db: Database, source: Source, *, replace: bool) -> list[Imported
     if source.path.resolve() == db.path.resolve():
         raise StoreError("import from another file than the one open")
     mine = dict(db.execute("SELECT name, version FROM libraries").fetchall())
+    opted = records.opted_out(db)
     report = []
     for name, version in source.versions.items():
-        if name not in mine:
+        if name in opted:
+            report.append(ImportedLibrary(name, version, "opted out"))
+        elif name not in mine:
             report.append(ImportedLibrary(name, version, "added"))
         elif replace:
             report.append(ImportedLibrary(name, version, "replaced", mine[name]))
         else:
             report.append(ImportedLibrary(name, version, "kept yours", mine[name]))
-    taken = [r.name for r in report if r.status != "kept yours"]
+    taken = [r.name for r in report if r.status in ("added", "replaced")]
     if taken:
         store_export.import_rows(db, source.path, taken)
         ensure_indexes(db)

@@ -21,8 +21,10 @@ from workbench.store.writer import mark_graph_dirty
 PERSONAL_TABLES = frozenset({"feedback", "suggestions"})
 #: Tables every file has its own of.
 OWN_TABLES = frozenset({"workbench_meta", "schema_migrations"})
-#: Metadata keys an import never takes over (the index state is the receiver's).
-OWN_META = frozenset({MANIFEST_KEY, "fts_dirty", "graph_dirty", "graph_pending", "chunk_id_high"})
+#: What an import takes of a library: its rows replace the receiver's...
+IMPORTED_TABLES = ("libraries", "entities", "aliases", "chunks", "edges")
+#: ...and its version history is added to the receiver's (opt-outs stay the receiver's own).
+APPENDED_TABLES = ("library_versions",)
 
 
 def _quote(path: Path) -> str:
@@ -60,10 +62,11 @@ def check_libraries(db: Database, wanted: list[str]) -> list[str]:
     return list(dict.fromkeys(wanted)) if wanted else have
 
 
-def export_rows(db: Database, destination: Path, libraries: list[str]) -> None:
-    """Copy the rows of `libraries` (every table but the derived and personal ones) into
-    the new workbench file `destination`, in one read transaction of `db`. Edges of the
-    copied libraries into left-out ones are kept: the graph build makes them stub nodes.
+def export_rows(db: Database, destination: Path, libraries: list[str] | None) -> None:
+    """Copy the rows of `libraries` (every table but the derived and personal ones; all
+    rows when None, opt-outs and history included) into the new workbench file
+    `destination`, in one read transaction of `db`. Edges of the copied libraries into
+    left-out ones are kept: the graph build makes them stub nodes.
     """
     Database(destination, read_only=False, dimension=db.dimension).close()
     with db._lock:
@@ -72,10 +75,11 @@ def export_rows(db: Database, destination: Path, libraries: list[str]) -> None:
         try:
             conn.execute("BEGIN TRANSACTION")
             tables = _library_tables(conn, "wb")
-            wanted = "(" + ", ".join("?" for _ in libraries) + ")"
+            wanted = "(" + ", ".join("?" for _ in libraries or []) + ")"
             for table, column in sorted(tables.items()):
-                where = f" WHERE {column} IN {wanted}" if column else ""
-                params = list(libraries) if column else []
+                subset = column is not None and libraries is not None
+                where = f" WHERE {column} IN {wanted}" if subset else ""
+                params = list(libraries or []) if subset else []
                 conn.execute(
                     f"INSERT INTO wb_out.main.{table} BY NAME SELECT * FROM wb.main.{table}{where}", params
                 )
@@ -109,22 +113,23 @@ def import_rows(db: Database, source: Path, libraries: list[str]) -> None:
         conn = db.conn
         conn.execute(f"ATTACH '{_quote(source)}' AS wb_in (READ_ONLY)")
         try:
-            tables = _library_tables(conn, "wb_in")
-            mine = _library_tables(conn, "wb")
             conn.execute("BEGIN TRANSACTION")
             for name in libraries:
-                for table, column in mine.items():
-                    if column:
-                        conn.execute(f"DELETE FROM wb.main.{table} WHERE {column} = ?", [name])
-                for table, column in sorted(tables.items()):
-                    if not column or table not in mine:
-                        continue
+                for table in IMPORTED_TABLES:
+                    column = "name" if table == "libraries" else "library"
+                    conn.execute(f"DELETE FROM wb.main.{table} WHERE {column} = ?", [name])
                     if table == "chunks":
                         _import_chunks(db, conn, name)
                         continue
                     conn.execute(
                         f"INSERT INTO wb.main.{table} BY NAME "
                         f"SELECT * FROM wb_in.main.{table} WHERE {column} = ?",
+                        [name],
+                    )
+                for table in APPENDED_TABLES:  # rows the receiver has already are not doubled
+                    conn.execute(
+                        f"INSERT INTO wb.main.{table} SELECT * FROM (SELECT * FROM wb_in.main.{table} "
+                        f"WHERE library = ? EXCEPT SELECT * FROM wb.main.{table})",
                         [name],
                     )
                 mark_graph_dirty(db, conn, name)
