@@ -140,6 +140,8 @@ def test_a_tampered_export_is_refused_everywhere(exported, tmp_path, embedder):
     out = _cli("libraries", "--db", str(bad))
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "fails its checksum" in out.stderr and "export" in out.stderr
+    served = run_cli("serve", "--db", str(bad), "--port", "1")
+    assert served.exit_code == 2 and "fails its checksum" in served.stderr
     mine = _copy(exported, tmp_path, "mine.duckdb")
     before = digest(mine)
     refused = run_cli("import", str(bad), "--db", str(mine))

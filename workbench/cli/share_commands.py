@@ -12,6 +12,11 @@ from workbench.cli.common import db_option, reports_errors
 from workbench.cli.common import open_workbench as _open
 
 
+def _echo(text: str) -> None:
+    """One message, wrapped to 80 columns."""
+    click.echo(click.wrap_text(text, 80, subsequent_indent="  ", preserve_paragraphs=False))
+
+
 def _mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
@@ -46,12 +51,12 @@ def export_command(
         click.echo(json.dumps(asdict(manifest), indent=2))
         return
     size = destination.stat().st_size
-    click.echo(
+    _echo(
         f"{destination}: {len(manifest.libraries)} libraries, {manifest.counts['entities']:,} entities, "
         f"{_mb(size)}, {manifest.embedding_model}"
     )
     if manifest.left_out:
-        click.echo(f"left out (graph edges into them kept as stubs): {', '.join(manifest.left_out)}")
+        _echo(f"left out (graph edges into them kept as stubs): {', '.join(manifest.left_out)}")
 
 
 @click.command(name="import")
