@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
 from tests.helpers import run_cli
 from workbench.bench.doctor import LAST_BENCH_KEY
+from workbench.store.extensions import load_extensions
 from workbench.store.state import StateFile, state_path
 
 
@@ -64,3 +67,24 @@ def test_doctor_alerts_on_a_file_that_does_not_open(tmp_path):
     result = _doctor(tmp_path / "missing.duckdb", "--json")
     assert result.exit_code == 1
     assert _checks(result)["file"]["status"] == "alert"
+
+
+def test_doctor_verifies_an_export_and_shows_its_manifest(built_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    export = tmp_path / "idna.duckdb"
+    assert run_cli("export", str(export), "-l", "idna", "--db", str(built_db)).exit_code == 0
+    result = _doctor(export, "--json")
+    assert _checks(result)["integrity"]["status"] == "ok"
+    manifest = json.loads(result.output)["manifest"]
+    assert [lib["name"] for lib in manifest["libraries"]] == ["idna"] and manifest["left_out"] == [
+        "h11",
+        "wbfixture",
+    ]
+    conn = duckdb.connect(":memory:")
+    load_extensions(conn)
+    conn.execute(f"ATTACH '{export}' AS f")
+    conn.execute("DELETE FROM f.aliases WHERE library = 'idna'")
+    conn.close()
+    damaged = _doctor(export, "--json")
+    assert damaged.exit_code == 1
+    assert "fails its checksum" in _checks(damaged)["file"]["detail"]

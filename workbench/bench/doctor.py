@@ -110,6 +110,8 @@ class Check:
 class Report:
     checks: list[Check]
     thresholds: Thresholds
+    #: an exported file's manifest: what it holds, made by which workbench, when
+    manifest: dict[str, Any] | None = None
 
     @property
     def alerts(self) -> list[Check]:
@@ -120,6 +122,7 @@ class Report:
             "ok": not self.alerts,
             "checks": [asdict(c) for c in self.checks],
             "thresholds": asdict(self.thresholds),
+            "manifest": self.manifest,
         }
 
 
@@ -161,7 +164,11 @@ def check_integrity(wb: Any) -> Check:
         verify(wb.db, manifest)
     except StoreError as error:
         return Check("integrity", "alert", str(error))
-    return Check("integrity", "ok", f"checksum matches the export of {manifest.created_at}")
+    return Check(
+        "integrity",
+        "ok",
+        f"checksum matches the export of {manifest.created_at} (workbench {manifest.workbench_version})",
+    )
 
 
 def check_indexes(wb: Any) -> list[Check]:
@@ -264,8 +271,11 @@ def run_doctor(db: Path, thresholds: Thresholds, server: str | None = None) -> R
     except WorkbenchError as error:
         checks.append(Check("file", "alert", str(error)))
         wb = None
+    manifest = None
     if wb is not None:
         with wb:
+            found = wb.manifest()
+            manifest = asdict(found) if found else None
             checks.append(Check("file", "ok", f"{db}, schema {wb.schema_version()}"))
             checks.append(check_model(wb))
             checks.append(check_integrity(wb))
@@ -274,7 +284,7 @@ def run_doctor(db: Path, thresholds: Thresholds, server: str | None = None) -> R
     checks.append(check_bench(state, thresholds))
     if server:
         checks.append(check_server(server, thresholds))
-    return Report(checks, thresholds)
+    return Report(checks, thresholds, manifest)
 
 
 def _state_path(db: Path) -> Path:
