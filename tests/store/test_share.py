@@ -257,3 +257,21 @@ def test_export_while_another_process_writes_names_it_or_waits(built_db, tmp_pat
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_migrating_an_older_export_makes_it_your_own_file(exported, tmp_path, embedder):
+    """Migrations rewrite rows, so a writable open that migrated drops the manifest
+    unchecked; a read-only open of the same rows is still refused."""
+    old = _copy(exported, tmp_path)
+    _raw(
+        old,
+        "UPDATE f.workbench_meta SET value = json_merge_patch(value, '{\"schema_version\": 4}') "
+        "WHERE key = 'manifest'",
+        "UPDATE f.libraries SET license = 'rewritten by a migration'",
+    )
+    with pytest.raises(IntegrityError):
+        Workbench(old, embedder=embedder)
+    with Workbench(old, read_only=False, embedder=embedder) as wb:
+        assert wb.manifest() is None
+    with Workbench(old, embedder=embedder) as wb:
+        assert wb.manifest() is None and len(wb.libraries()) == 3

@@ -158,7 +158,8 @@ def check_opened(db: Database) -> None:
 
     A file with a manifest is verified unless the cache says this path, size and mtime
     passed before. Opened read-write, the file stops being an export: the manifest is
-    dropped after the check (its rows are about to change).
+    dropped after the check (its rows are about to change); `workbench migrate` on an
+    export of an older schema drops it unchecked (the migrations changed the rows).
 
     Raises:
         IntegrityError: the checksum fails or the manifest is unreadable.
@@ -166,7 +167,10 @@ def check_opened(db: Database) -> None:
     manifest = read_manifest(db)
     if manifest is None:
         return
-    if not _cached_ok(db.path, manifest.checksum):
+    # an export of an older schema that this writable open just migrated: the migrations
+    # rewrote its rows, so the checksum cannot hold (and the manifest goes below)
+    migrated = not db.read_only and manifest.schema_version < db.schema_version()
+    if not migrated and not _cached_ok(db.path, manifest.checksum):
         verify(db, manifest)
         remember_verified(db.path, manifest.checksum)
     if not db.read_only:
