@@ -70,7 +70,7 @@ def test_doctor_alerts_on_a_file_that_does_not_open(tmp_path):
 
 
 def test_doctor_verifies_an_export_and_shows_its_manifest(built_db, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("WORKBENCH_VERIFIED_CACHE", str(tmp_path / "verified.json"))
     export = tmp_path / "idna.duckdb"
     assert run_cli("export", str(export), "-l", "idna", "--db", str(built_db)).exit_code == 0
     result = _doctor(export, "--json")

@@ -28,8 +28,7 @@ QUERIES = {"idna": "encode a unicode domain name", "h11": "parse an HTTP/1.1 req
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
     """Each test verifies files afresh: its own cache of verified files."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-    monkeypatch.delenv("WORKBENCH_HOME", raising=False)
+    monkeypatch.setenv("WORKBENCH_VERIFIED_CACHE", str(tmp_path_factory.mktemp("cache") / "verified.json"))
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +152,7 @@ def test_a_verified_export_opens_without_hashing_again(exported, tmp_path, embed
     copy = _copy(exported, tmp_path)
     with Workbench(copy, embedder=embedder):
         pass  # verified and cached
-    cache = Path(os.environ["XDG_CACHE_HOME"]) / "pyrag-workbench" / "verified-files.json"
+    cache = Path(os.environ["WORKBENCH_VERIFIED_CACHE"])
     assert str(copy.resolve()) in json.loads(cache.read_text())
     # the cache is keyed by size and mtime: a change behind its back is hashed again
     _raw(copy, "UPDATE f.libraries SET version = '0.0' WHERE name = 'idna'")
@@ -211,7 +210,9 @@ def test_a_read_only_open_needs_no_write_access(exported):
             text=True,
         )
         assert probe.stdout.strip() == "False"  # the test really runs without write access
-        env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(folder), "XDG_CACHE_HOME": str(folder)}
+        # the cache of verified files points into the read-only folder too: writing it fails
+        cache = {"WORKBENCH_VERIFIED_CACHE": str(folder / "verified.json"), "HOME": str(folder)}
+        env = {**os.environ, "PYTHONPATH": str(REPO), **cache}
         command = [*nobody, sys.executable, "-m", "workbench.cli", "search", QUERIES["idna"]]
         out = subprocess.run(
             [*command, "--mode", "bm25", "--json", "--db", str(folder / "team.duckdb")],

@@ -182,7 +182,10 @@ def check_opened(db: Database) -> None:
 
 
 def cache_path() -> Path:
-    """`$WORKBENCH_HOME/verified-files.json`, else in the user cache folder."""
+    """`$WORKBENCH_VERIFIED_CACHE`, else `$WORKBENCH_HOME/verified-files.json`, else
+    `pyrag-workbench/verified-files.json` in the user cache folder."""
+    if env := os.environ.get("WORKBENCH_VERIFIED_CACHE"):
+        return Path(env)
     if home := os.environ.get("WORKBENCH_HOME"):
         return Path(home) / "verified-files.json"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
