@@ -28,6 +28,15 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def verified_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Exported files the tests verify are remembered in a file of the run's own
+    (WORKBENCH_VERIFIED_CACHE, also seen by the processes tests start), not the user's."""
+    path = tmp_path_factory.mktemp("verified") / "verified-files.json"
+    os.environ["WORKBENCH_VERIFIED_CACHE"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def embedder(model_cache: Path):
     """The real all-MiniLM-L6-v2 model run as the faces run it (ONNX), loaded once."""

@@ -60,7 +60,10 @@ if TYPE_CHECKING:
     from workbench.ingest.packages import InstalledPackage
     from workbench.libraries.discover import DiscoverOptions
     from workbench.libraries.progress import IngestProgress
+    from workbench.libraries.share import ImportedLibrary
     from workbench.libraries.update import UpdateCheck
+    from workbench.store.backup import BackupResult
+    from workbench.store.manifest import Manifest
 
 # Library management (griffe, pyarrow, httpx, pip) is imported by the methods that use it:
 # a face that only reads the index starts without it.
@@ -775,6 +778,42 @@ class Workbench:
         from the state file and from the index (where older workbenches wrote it)."""
         return sorted([*records.feedback(self.db), *self.state.feedback()], key=lambda row: row[3])
 
+    # -- share and operate (workbench.libraries.share, workbench.store.backup) ----------
+
+    def export(self, destination: str | Path, libraries: list[str] | None = None) -> Manifest:
+        """A self-contained copy for teammates (all libraries, or some) with indexes,
+        graph and a manifest with a content checksum. See `libraries.share.export`."""
+        from workbench.libraries import share
+
+        return share.export(self.db, Path(destination), list(libraries or []))
+
+    def manifest(self) -> Manifest | None:
+        """The manifest of an exported file (None for a file made by `ingest`)."""
+        from workbench.store.manifest import read_manifest
+
+        return read_manifest(self.db)
+
+    def import_file(
+        self, source: str | Path, libraries: list[str] | None = None, *, replace: bool = False
+    ) -> list[ImportedLibrary]:
+        """Merge libraries from a teammate's file (same embedding model) into this one,
+        which must be open writable. See `libraries.share.import_file`."""
+        from workbench.libraries import share
+
+        embedding = self.settings.embedding
+        # the teammate's file is checked before this one is opened to write
+        theirs = share.check_source(Path(source), list(libraries or []), embedding.name, embedding.dimension)
+        report = share.import_file(self.db, theirs, replace=replace)
+        self._forget_caches()
+        return report
+
+    def backup(self, folder: str | Path, keep: int = 7) -> BackupResult:
+        """A timestamped copy of the file (and its state file) in `folder`, keeping the
+        newest `keep`. See `store.backup`."""
+        from workbench.store import backup
+
+        return backup.backup(self.db, Path(folder), keep, self.state.path)
+
 
 def _check_feedback(query: str, verdict: str) -> None:
     if verdict not in {"good", "bad"}:
@@ -824,6 +863,23 @@ def record_suggestion(
             return wb.suggest(name, reason), True
     except IndexBusyError:
         return StateFile(state_path(db or default_db_path())).suggest(name, reason.strip()), False
+
+
+def restore_backup(
+    db: str | Path | None, source: str | Path, settings: Settings | None = None
+) -> Path | None:
+    """Put a backup (or any workbench file) in place of the index at `db` once it passes
+    every check an open makes, its SHA-256 and an export's checksum; a refused file leaves
+    the index as it was. Returns where the replaced file is kept (or None).
+
+    Raises:
+        StoreError: the backup is bad, or another process has the index open.
+    """
+    from workbench.store import backup
+
+    path = Path(db or default_db_path())
+    embedding = (settings or Settings()).embedding
+    return backup.restore(Path(source), path, embedding.name, embedding.dimension, state_path(path))
 
 
 def _wal(path: Path) -> Path:

@@ -21,11 +21,13 @@ from workbench.cli.common import (
     reports_errors,
 )
 from workbench.cli.common import open_workbench as _open
+from workbench.cli.doctor_command import doctor
 from workbench.cli.graph_commands import ask, graph
 from workbench.cli.library_commands import add, compliance, discover, feedback, suggest, update
 from workbench.cli.notebook_command import notebook
 from workbench.cli.serve_commands import http_bench_options, serve
 from workbench.cli.settings_commands import settings
+from workbench.cli.share_commands import backup, export_command, import_command, restore
 from workbench.cli.tui_command import tui, tui_bench_options
 from workbench.model import KINDS, SEARCH_MODES
 
@@ -331,6 +333,7 @@ def bench(
     answers (BM25 while the model loads), and keystroke-to-results latency.
     """
     from workbench.bench import run_bench
+    from workbench.bench.doctor import record_bench
     from workbench.cli.render import render_bench
 
     if update_library:
@@ -362,6 +365,7 @@ def bench(
             eval_cases=cases,
             multihop_cases=hop_cases,
         )
+        record_bench(wb.state, result)  # for `workbench doctor`
     render_bench(_console(), result)
 
 
@@ -378,6 +382,11 @@ for command in (
     tui,
     serve,
     notebook,
+    export_command,
+    import_command,
+    backup,
+    restore,
+    doctor,
 ):
     main.add_command(command)
 

@@ -104,6 +104,9 @@ def serve(
         raise QueryError(f"listening on {host} needs a token: --token T or WORKBENCH_TOKEN")
     if not config.db.is_file():
         raise StoreError(f"no workbench index at {config.db}: run `workbench ingest` first")
+    from workbench.facade import Workbench
+
+    Workbench(config.db).close()  # a bad file is one line here, not a crash loop of workers
     from workbench.serve.runner import serve as run
 
     click.echo(f"serving {config.db} at {config.base_url} ({workers} worker(s), pid {os.getpid()})", err=True)

@@ -64,6 +64,7 @@ class Database:
             self._check_schema()
             if model_name is not None:
                 self._check_model(model_name, dimension)
+            self._validate()
         except BaseException:
             self.conn.close()
             raise
@@ -136,7 +137,10 @@ class Database:
         if "workbench_meta" not in tables:
             if tables:
                 names = ", ".join(sorted(tables)[:5])
-                raise StoreError(f"{self.path} is a DuckDB file but not a workbench index (tables: {names})")
+                raise StoreError(
+                    f"{self.path} is a DuckDB file but not a workbench index (tables: {names}): "
+                    "open one made by `workbench ingest` or `workbench export`"
+                )
             if self.read_only:
                 raise StoreError(f"{self.path} holds no workbench index yet: run `workbench ingest`")
             self._migrate(0)
@@ -184,6 +188,12 @@ class Database:
                 f"configured model is {model_name} ({dimension} dims): set WORKBENCH_MODEL "
                 "to the original model or build a new file"
             )
+
+    def _validate(self) -> None:
+        """Checks beyond schema and model: an exported file's checksum (store/manifest.py)."""
+        from workbench.store.manifest import check_opened
+
+        check_opened(self)
 
     # -- metadata ------------------------------------------------------------------
 
