@@ -53,3 +53,7 @@ class EntityNotFoundError(WorkbenchError):
 
 class FetchError(WorkbenchError):
     """A package could not be fetched or unpacked (no wheel, pip failed, bad wheel file)."""
+
+
+class DiskFullError(StoreError):
+    """The disk holding the index (or a package's unpacked copy) has no room left."""

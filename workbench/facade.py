@@ -51,7 +51,7 @@ from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
-from workbench.store import queries, records, writer
+from workbench.store import queries, records, swap, writer
 from workbench.store.database import Database
 from workbench.store.state import StateFile, state_path
 
@@ -102,6 +102,7 @@ class Workbench:
         self.embedder = embedder or make_embedder(self.settings.embedding)
         self.read_only = read_only
         self._db: Database | None = None
+        self._stamp: swap.FileStamp | None = None
         self._library_names: set[str] | None = None
         self._bm25_ready: bool | None = None
         self._graph: Graph | None = None
@@ -116,7 +117,13 @@ class Workbench:
     def db(self) -> Database:
         """The open file; a writable one is created on first use, so that an ingest whose
         names do not resolve never creates or touches it."""
+        if self._db is not None and self.read_only and swap.changed_since(self.path, self._stamp):
+            # a writer swapped a new index in: read it from now on (the old handle closes
+            # when the calls still using it are done)
+            self._db = None
+            self._forget_caches()
         if self._db is None:
+            self._stamp = swap.stamp(self.path)
             self._db = Database(
                 self.path,
                 read_only=self.read_only,
