@@ -112,7 +112,9 @@ def test_readers_open_while_another_process_writes(index, embedder):
     paths meanwhile; a second writer waits for the first and then names it."""
     with holding(index, "rw") as writer:
         with Workbench(index, embedder=embedder) as wb:
-            assert wb.feedback("wrap prose", "wbfixture.sphinx_style", "good") == "wbfixture.styles.sphinx_style"
+            assert (
+                wb.feedback("wrap prose", "wbfixture.sphinx_style", "good") == "wbfixture.styles.sphinx_style"
+            )
         assert record_suggestion(index, "attrs", "dataclasses", embedder=embedder) == (1, True)
         result = run_cli("feedback", "encode a domain", "idna.encode", "good", "--db", str(index))
         assert result.exit_code == 0 and "unchecked" not in result.stderr
@@ -144,7 +146,10 @@ def test_a_legacy_writer_is_named_and_feedback_still_works(index, embedder):
     """A process holding DuckDB's own write lock (an older workbench) refuses readers: the
     error names it, and feedback still reaches the state file (path unchecked)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", LEGACY_WRITER, str(index)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", LEGACY_WRITER, str(index)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"

@@ -15,6 +15,7 @@ from workbench.errors import IndexBusyError, ModelMismatchError, StoreError
 from workbench.store import migrations
 from workbench.store.diskspace import disk_full, is_disk_full
 from workbench.store.extensions import load_extensions
+from workbench.store.guard import DAMAGE, translate
 from workbench.store.migrations import APP_ID, MigrationContext
 from workbench.store.swap import WriteSession
 
@@ -240,8 +241,15 @@ class Database:
         return cursor
 
     def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
-        """Run one statement on a cursor of its own."""
-        return self.cursor().execute(sql, params or [])
+        """Run one statement on a cursor of its own.
+
+        Raises:
+            StoreError: the file is damaged (a block fails its checksum, a read fails).
+        """
+        try:
+            return self.cursor().execute(sql, params or [])
+        except DAMAGE as error:
+            raise translate(error, self.path) from error
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
