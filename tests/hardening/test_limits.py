@@ -24,11 +24,13 @@ SOURCES = {"wbbomb/__init__.py": '"""A package."""\n\n\ndef f():\n    """Do it."
 def _bomb(folder: Path, member: str, megabytes: int) -> Path:
     """A real wheel with one entry of `megabytes` MB of zeros (it compresses ~1000:1)."""
     wheel = build_wheel(folder, "wbbomb", "1.0", SOURCES)
-    with zipfile.ZipFile(wheel, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open(member, "w", force_zip64=True) as out:
-            block = b"\0" * (1 << 20)
-            for _ in range(megabytes):
-                out.write(block)
+    block = b"\0" * (1 << 20)
+    with (
+        zipfile.ZipFile(wheel, "a", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open(member, "w", force_zip64=True) as out,
+    ):
+        for _ in range(megabytes):
+            out.write(block)
     return wheel
 
 
