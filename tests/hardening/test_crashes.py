@@ -149,7 +149,7 @@ def test_a_disk_that_fills_during_the_write_keeps_the_previous_state_whole(small
     wb = Workbench(path, read_only=False, embedder=embedder)
     assert wb.library_names()  # the copy is made
     filler = _fill(small_disk, 16 << 10)
-    with pytest.raises(DiskFullError, match="^disk full: "):
+    with pytest.raises(DiskFullError, match=r"^disk full: "):
         wb.opt_out("idna", "test")
         wb.close()
     wb.close()
