@@ -65,6 +65,7 @@ class Database:
         # a writer works on a private copy swapped in at close: readers are never refused
         self._session = None if read_only else WriteSession(self.path)
         self._failed = False
+        self._changed = False  # a writer that committed nothing swaps nothing in
         try:
             self.conn = self._connect()
         except BaseException:
@@ -265,6 +266,7 @@ class Database:
                     self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            self._changed = True
 
     @contextmanager
     def _full_disk_as_error(self) -> Iterator[None]:
@@ -344,7 +346,7 @@ class Database:
         finally:
             with suppress(duckdb.Error):
                 self.conn.close()
-            if self._failed:
+            if self._failed or not self._changed:
                 session.discard()
             else:
                 session.publish()
