@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -703,9 +702,8 @@ class Workbench:
         scratch = self.path.with_name(self.path.name + ".compact")
         scratch.unlink(missing_ok=True)
         self._copy_with_indexes(scratch)
-        self.close()
-        _wal(self.path).unlink(missing_ok=True)  # its changes are in the copy
-        os.replace(scratch, self.path)
+        database, self._db = self.db, None
+        database.close_replacing_with(scratch)  # under the write lock: no writer in between
         return before, _size(self.path)
 
     def _copy_with_indexes(self, target: Path) -> None:

@@ -351,6 +351,16 @@ class Database:
             else:
                 session.publish()
 
+    def close_replacing_with(self, source: Path) -> None:
+        """Close a writer and swap `source` (a finished file in the same folder) in as the
+        index instead of its copy, still under its write lock (`compact`)."""
+        session, self._session = self._session, None
+        with suppress(duckdb.Error):
+            self.conn.close()
+        if session is None:
+            raise StoreError(f"{self.path} is open read-only")
+        session.publish(source)
+
     def discard(self) -> None:
         """Close a writer without swapping its copy in: the index stays as it was."""
         self._failed = True

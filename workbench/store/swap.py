@@ -149,16 +149,18 @@ class WriteSession:
         except OSError as error:
             raise translate_os_error(error, self.path.parent, needed) from error
 
-    def publish(self) -> None:
-        """Make the copy the index: fsync, atomic rename, fsync the folder; release."""
+    def publish(self, source: Path | None = None) -> None:
+        """Make the copy (or `source`, another finished file beside it: a compacted one)
+        the index: fsync, atomic rename, fsync the folder; release the lock."""
+        source = source or self.work
         try:
-            if not self.work.exists():  # nothing was written (a writer that only read)
+            if not source.exists():  # nothing was written (a writer that only read)
                 return
-            if wal_path(self.work).exists():  # DuckDB left changes unfolded: keep the old file
-                raise OSError(f"{self.work} was not checkpointed")
+            if wal_path(source).exists():  # DuckDB left changes unfolded: keep the old file
+                raise OSError(f"{source} was not checkpointed")
             try:
-                fsync_path(self.work)
-                os.replace(self.work, self.path)
+                fsync_path(source)
+                os.replace(source, self.path)
                 # a WAL of an older writer was copied and folded in: it must not replay again
                 wal_path(self.path).unlink(missing_ok=True)
                 fsync_path(self.path.parent)
