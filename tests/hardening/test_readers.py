@@ -60,3 +60,20 @@ def test_two_writers_queue_and_keep_both_changes(built_db, tmp_path):
     assert first.wait(timeout=30) == 0
     with Database(index) as db:
         assert (db.meta("first"), db.meta("second")) == ("1", "1")
+
+
+def test_the_swapped_in_file_keeps_the_permissions_and_leaves_no_copy(built_db, tmp_path):
+    """A writer's copy takes the index's mode before it replaces it; only the lock file stays."""
+    index = tmp_path / "small.duckdb"
+    shutil.copyfile(built_db, index)
+    index.chmod(0o640)
+    inode = index.stat().st_ino
+    with Database(index, read_only=False) as db:
+        db.set_meta("probe", "1")
+    inode, swapped = index.stat().st_ino, inode != index.stat().st_ino
+    assert swapped and oct(index.stat().st_mode & 0o777) == oct(0o640)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.duckdb", "small.duckdb.write.lock"]
+    with Database(index, read_only=False) as db:  # a writer that commits nothing swaps nothing
+        assert db.meta("probe") == "1"
+    assert index.stat().st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.duckdb", "small.duckdb.write.lock"]

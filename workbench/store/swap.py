@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import IndexBusyError
+from workbench.errors import IndexBusyError, StoreError
 from workbench.store.diskspace import check_free, fsync_path, translate_os_error
 
 #: How long a writer waits for another writer's lock before giving up (seconds).
@@ -80,6 +80,8 @@ class WriteSession:
         self.path = path
         self.work = path.with_name(f"{path.name}{WORK_INFIX}{os.getpid()}")
         self._lock_fd: int | None = None
+        if path.exists() and not os.access(path, os.W_OK):  # as DuckDB refused it in place
+            raise StoreError(f"{path} is read-only here (no write permission): copy it to change it")
         self._acquire()
         try:
             self._clean_leftovers()
@@ -159,6 +161,8 @@ class WriteSession:
             if wal_path(source).exists():  # DuckDB left changes unfolded: keep the old file
                 raise OSError(f"{source} was not checkpointed")
             try:
+                if self.path.exists():  # the index keeps its permissions
+                    shutil.copymode(self.path, source)
                 fsync_path(source)
                 os.replace(source, self.path)
                 # a WAL of an older writer was copied and folded in: it must not replay again
