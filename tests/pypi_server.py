@@ -3,7 +3,8 @@
 `tests/data/pypi/NAME.json` are real PyPI responses, trimmed to the fields the workbench
 reads (info and the latest release's files; the per-release history is dropped). Some
 names misbehave on purpose: `slowpkg` answers after `SLOW_S`, `brokenpkg` sends
-malformed JSON, `shapelesspkg` valid JSON of the wrong shape, `errorpkg` an HTTP 500;
+malformed JSON, `shapelesspkg` valid JSON of the wrong shape, `errorpkg` an HTTP 500,
+`hugepkg` 40 MB of garbage without a Content-Length, `deeppkg` JSON nested 100,000 deep;
 any other name is a 404, as on PyPI.
 """
 
@@ -37,6 +38,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, b'{"info": {"name": "brokenpkg", "version": ')
         if name == "shapelesspkg":
             return self._send(200, b'{"info": "no dict here", "urls": 7}')
+        if name == "hugepkg":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client stops early
+                for _ in range(40):
+                    self.wfile.write(b"[" + b"0," * (512 * 1024 - 1) + b"0]")
+            return None
+        if name == "deeppkg":
+            return self._send(200, b"[" * 100_000 + b"]" * 100_000)
         if name == "errorpkg":
             return self._send(500, b"internal error")
         recorded = RECORDED / f"{name}.json"

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class WorkbenchError(Exception):
     """A problem with the user's input or file, reported as one line (exit code 2)."""
 
     exit_code = 2
+
+    def __str__(self) -> str:
+        """The message on one printable line, whatever input it quotes: control characters
+        escaped (`\\n`), text that is not valid Unicode as `\\udcff`."""
+        text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], super().__str__().strip())
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class UnknownLibraryError(WorkbenchError):
@@ -53,3 +63,7 @@ class EntityNotFoundError(WorkbenchError):
 
 class FetchError(WorkbenchError):
     """A package could not be fetched or unpacked (no wheel, pip failed, bad wheel file)."""
+
+
+class DiskFullError(StoreError):
+    """The disk holding the index (or a package's unpacked copy) has no room left."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -29,6 +28,7 @@ from workbench.errors import (
 )
 from workbench.graph import build as graph_build
 from workbench.graph.walk import Graph
+from workbench.inputs import check_library_name, check_text
 from workbench.model import (
     Answer,
     Candidate,
@@ -52,8 +52,9 @@ from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
-from workbench.store import queries, records, writer
+from workbench.store import queries, records, swap, writer
 from workbench.store.database import Database
+from workbench.store.guard import guard_methods
 from workbench.store.state import StateFile, state_path
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ VECTORS_AFTER_WALKS = 3
 SEARCH_SETTINGS_KEY = "search"
 
 
+@guard_methods
 class Workbench:
     """A workbench file opened for queries (read-only, the default) or for ingest.
 
@@ -101,11 +103,15 @@ class Workbench:
         embedder: Embedder | None = None,
     ) -> None:
         self.path = Path(db or default_db_path())
-        self.state = StateFile(state_path(self.path))
+        try:
+            self.state = StateFile(state_path(self.path))
+        except OSError as error:  # an unreadable folder or a name too long: one line
+            raise StoreError(f"cannot open {self.path}: {error.strerror or error}") from error
         self.settings = settings or replace(Settings(), search=self.saved_settings())
         self.embedder = embedder or make_embedder(self.settings.embedding)
         self.read_only = read_only
         self._db: Database | None = None
+        self._stamp: swap.FileStamp | None = None
         self._library_names: set[str] | None = None
         self._bm25_ready: bool | None = None
         self._graph: Graph | None = None
@@ -121,7 +127,13 @@ class Workbench:
     def db(self) -> Database:
         """The open file; a writable one is created on first use, so that an ingest whose
         names do not resolve never creates or touches it."""
+        if self._db is not None and self.read_only and swap.changed_since(self.path, self._stamp):
+            # a writer swapped a new index in: read it from now on (the old handle closes
+            # when the calls still using it are done)
+            self._db = None
+            self._forget_caches()
         if self._db is None:
+            self._stamp = swap.stamp(self.path)
             self._db = Database(
                 self.path,
                 read_only=self.read_only,
@@ -149,6 +161,7 @@ class Workbench:
         from workbench.libraries import pipeline
 
         if names:
+            names = [check_library_name(name) for name in names]
             plan = pipeline.plan_ingest(names)
             missing: list[str] = []
             opted = records.opted_out(self.db)
@@ -215,7 +228,7 @@ class Workbench:
         Raises:
             EntityNotFoundError: no entity has that path (the message suggests close ones).
         """
-        if not path.strip():
+        if not check_text(path, "path").strip():
             raise QueryError("empty path")
         resolved = queries.resolve_path(self.db, path.strip())
         entity = queries.get_entity(self.db, resolved) if resolved else None
@@ -250,7 +263,7 @@ class Workbench:
 
     def resolve(self, path: str) -> str | None:
         """Definition path of a public, alias or definition path (None if unknown)."""
-        return queries.resolve_path(self.db, path)
+        return queries.resolve_path(self.db, check_text(path, "path"))
 
     # -- library management ----------------------------------------------------------
 
@@ -293,6 +306,7 @@ class Workbench:
         """
         from workbench.libraries import pipeline, update
 
+        names = [check_library_name(name) for name in names] if names else names
         checks = self.check_updates(names, online=online)
         stale = [c.package for c in checks if c.state in update.STALE and c.package is not None]
         reports = []
@@ -389,6 +403,7 @@ class Workbench:
     def opt_out(self, library: str, reason: str) -> int:
         """Purge a library (entities, chunks, edges, cached results) and refuse it until it
         is opted in again. Returns the number of entities removed."""
+        library = check_library_name(library)
         if not reason.strip():
             raise QueryError("say why the library is opted out (--reason)")
         from workbench.libraries import pipeline
@@ -520,7 +535,7 @@ class Workbench:
         self, path: str, relations: list[str] | None = None, direction: str = "both"
     ) -> list[GraphEdge]:
         """Edges at one hop from a node. See `workbench.graph.walk.Graph.neighbors`."""
-        return self.graph.neighbors(path, relations, direction)
+        return self.graph.neighbors(check_text(path, "path"), relations, direction)
 
     def subgraph(
         self,
@@ -531,12 +546,13 @@ class Workbench:
         max_nodes: int = 500,
     ) -> Subgraph:
         """The neighbourhood of a node within `hops`. See `Graph.subgraph`."""
-        return self.graph.subgraph(path, hops, relations, direction, max_nodes)
+        return self.graph.subgraph(check_text(path, "path"), hops, relations, direction, max_nodes)
 
     def paths(
         self, src: str, dst: str, max_hops: int = 3, relations: list[str] | None = None, limit: int = 10
     ) -> list[GraphPath]:
         """Shortest paths between two nodes. See `Graph.paths`."""
+        src, dst = check_text(src, "path"), check_text(dst, "path")
         return self.graph.paths(src, dst, max_hops, relations, limit)
 
     def multi_hop(
@@ -606,7 +622,8 @@ class Workbench:
         """
         search_module.validate(question, k)
         max_hops = max_hops or self.settings.search.max_hops
-        _ = self.graph  # a missing graph is a clear error before any step runs
+        # without a built graph the walk steps fail and the answer is `degraded`: the
+        # search steps still answer
         self.embedder.load()  # seconds, once: not to be counted against a step's timeout
         the_plan = planner.plan(question, max_hops)
         # every text a step will embed, in one batch through the model before the steps run
@@ -706,9 +723,8 @@ class Workbench:
         scratch = self.path.with_name(self.path.name + ".compact")
         scratch.unlink(missing_ok=True)
         self._copy_with_indexes(scratch)
-        self.close()
-        _wal(self.path).unlink(missing_ok=True)  # its changes are in the copy
-        os.replace(scratch, self.path)
+        database, self._db = self.db, None
+        database.close_replacing_with(scratch)  # under the write lock: no writer in between
         return before, _size(self.path)
 
     def _copy_with_indexes(self, target: Path) -> None:
@@ -822,9 +838,7 @@ def _check_feedback(query: str, verdict: str) -> None:
 
 
 def _check_suggestion(name: str) -> str:
-    if not name.strip():
-        raise QueryError("empty library name")
-    return name.strip().lower()
+    return check_library_name(name).lower()
 
 
 def record_feedback(

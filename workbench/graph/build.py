@@ -120,10 +120,14 @@ _REFRESH_EDGES = """
 
 def refresh(db: Database, libraries: list[str]) -> None:
     """Re-resolve only the edges and nodes that the changed `libraries` can affect, in one
-    transaction; the result equals a full `rebuild` (tested)."""
-    libs = ", ".join("'" + name.replace("'", "''") + "'" for name in libraries)
+    transaction; the result equals a full `rebuild` (tested).
+
+    The names go in as bound parameters (a temp table), never into the SQL text."""
+    libs = "SELECT name FROM graph_libs"
     mine = f"library IN ({libs})"
     with db.transaction() as conn:
+        conn.execute("CREATE OR REPLACE TEMP TABLE graph_libs (name VARCHAR)")
+        conn.executemany("INSERT INTO graph_libs VALUES (?)", [[name] for name in libraries])
         for script in (_AFFECTED.format(libs=libs), _REFRESH_EDGES):
             for statement in script.split(";"):
                 if statement.strip():
@@ -133,7 +137,7 @@ def refresh(db: Database, libraries: list[str]) -> None:
         conn.execute(f"DELETE FROM graph_nodes WHERE is_stub OR {mine}")
         conn.execute(f"INSERT INTO graph_nodes {_DEFINED.format(libraries=mine)}")
         conn.execute(f"INSERT INTO graph_nodes {_STUBS}")
-        for table in ("graph_prefixes", "graph_affected", "graph_raw", "graph_targets"):
+        for table in ("graph_prefixes", "graph_affected", "graph_raw", "graph_targets", "graph_libs"):
             conn.execute(f"DROP TABLE {table}")
         db.set_meta("graph_dirty", "0", conn)
         db.set_meta("graph_pending", "", conn)

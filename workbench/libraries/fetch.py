@@ -5,6 +5,7 @@ griffe. Nothing is installed, and the user's environment is never touched."""
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import os
 import re
 import shutil
 import subprocess
@@ -19,8 +20,14 @@ from packaging.version import InvalidVersion, Version
 
 from workbench.errors import FetchError, UnknownLibraryError
 from workbench.ingest.packages import InstalledPackage, find_package
+from workbench.store.diskspace import translate_os_error
 
 PIP_TIMEOUT_S = 300
+#: Caps on what a wheel may unpack to: no source file is this large (the biggest
+#: generated modules are a few MB); a zip of zeros is.
+MAX_MEMBER_BYTES = 32 * 1024 * 1024
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+STAGING_PREFIX = ".unpack-"
 
 
 def packages_dir(db_path: Path) -> Path:
@@ -111,15 +118,19 @@ def unpack_wheel(wheel: Path, root: Path, origin: str) -> tuple[InstalledPackage
     target = root / "site" / f"{project}-{version}"
     created = False
     if not (target / ".complete").is_file():
-        shutil.rmtree(target, ignore_errors=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=target.parent))
         try:
-            _extract(wheel, staging)
-            (staging / ".complete").write_text(origin)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(target, ignore_errors=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_staging(target.parent)
+            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=target.parent))
+            try:
+                _extract(wheel, staging)
+                (staging / ".complete").write_text(origin)
+                staging.rename(target)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        except OSError as error:  # a full disk, an unwritable folder: one line
+            raise translate_os_error(error, target.parent) from error
         created = True
     try:
         return site_package(target, origin), created
@@ -129,16 +140,59 @@ def unpack_wheel(wheel: Path, root: Path, origin: str) -> tuple[InstalledPackage
         raise
 
 
+def remove_stale_staging(folder: Path) -> None:
+    """Delete the staging folders of unpacks whose process is gone (killed mid-unpack)."""
+    for staging in folder.glob(f"{STAGING_PREFIX}*"):
+        pid = staging.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _wanted(member: str) -> bool:
+    """What griffe reads of a wheel: sources, stubs, markers and the metadata."""
+    parts = PurePosixPath(member).parts
+    return bool(parts) and (
+        parts[0].endswith(".dist-info") or member.endswith((".py", ".pyi", "py.typed", ".pth"))
+    )
+
+
 def _extract(wheel: Path, into: Path) -> None:
+    """Unpack the members griffe reads, each at most MAX_MEMBER_BYTES and all together at
+    most MAX_UNPACKED_BYTES (sizes from the zip directory, which extraction holds to)."""
     try:
         with zipfile.ZipFile(wheel) as archive:
-            for member in archive.namelist():
-                parts = PurePosixPath(member).parts
-                if member.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
-                    raise FetchError(f"{wheel.name} has an unsafe member path: {member}")
-            archive.extractall(into)
-    except zipfile.BadZipFile:
-        raise FetchError(f"{wheel.name} is not a valid wheel (not a zip file)") from None
+            members = archive.infolist()
+            for info in members:
+                parts = PurePosixPath(info.filename).parts
+                if info.filename.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+                    raise FetchError(f"{wheel.name} has an unsafe member path: {info.filename}")
+            wanted = [info for info in members if not info.is_dir() and _wanted(info.filename)]
+            for info in wanted:
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise FetchError(
+                        f"{wheel.name}: {info.filename} unpacks to {info.file_size >> 20} MB "
+                        f"(at most {MAX_MEMBER_BYTES >> 20} MB per file): not read"
+                    )
+            total = sum(info.file_size for info in wanted)
+            if total > MAX_UNPACKED_BYTES:
+                raise FetchError(
+                    f"{wheel.name} unpacks to {total >> 20} MB of sources "
+                    f"(at most {MAX_UNPACKED_BYTES >> 20} MB): not read"
+                )
+            for info in wanted:
+                archive.extract(info, into)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
+        raise FetchError(f"{wheel.name} is not a valid wheel ({type(error).__name__})") from None
 
 
 def site_package(site: Path, origin: str, import_name: str | None = None) -> InstalledPackage:

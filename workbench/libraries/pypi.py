@@ -5,6 +5,7 @@ out of a batch."""
 from __future__ import annotations
 
 import concurrent.futures as futures
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -19,8 +20,27 @@ from workbench.libraries.compliance import license_from_fields
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+#: The largest JSON answer read (PyPI's biggest projects list every release's files:
+#: a few MB); a larger one is refused before it is parsed.
+MAX_RESPONSE_BYTES = 24 * 1024 * 1024
+
+
 class PyPIError(WorkbenchError):
     """One project could not be read from PyPI (not found, timed out, bad response)."""
+
+
+def _read_capped(response: httpx.Response) -> bytes:
+    """The body, read in pieces and refused past MAX_RESPONSE_BYTES (declared or not)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise PyPIError(f"PyPI's answer is too large ({int(declared) >> 20} MB)")
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise PyPIError(f"PyPI's answer is too large (over {MAX_RESPONSE_BYTES >> 20} MB)")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -57,18 +77,19 @@ class PyPI:
         if not _NAME.match(name):
             raise PyPIError(f"'{name}' is not a valid project name")
         try:
-            response = self._client.get(f"/pypi/{name}/json")
+            with self._client.stream("GET", f"/pypi/{name}/json") as response:
+                if response.status_code == 404:
+                    raise PyPIError("not on PyPI")
+                if response.status_code != 200:
+                    raise PyPIError(f"PyPI answered HTTP {response.status_code}")
+                body = _read_capped(response)
         except httpx.TimeoutException:
             raise PyPIError("PyPI timed out") from None
         except httpx.HTTPError as error:
             raise PyPIError(f"PyPI unreachable ({type(error).__name__})") from None
-        if response.status_code == 404:
-            raise PyPIError("not on PyPI")
-        if response.status_code != 200:
-            raise PyPIError(f"PyPI answered HTTP {response.status_code}")
         try:
-            return parse_project(response.json())
-        except (ValueError, KeyError, TypeError, AttributeError):
+            return parse_project(json.loads(body))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise PyPIError("PyPI sent a malformed response") from None
 
     def projects(self, names: list[str]) -> dict[str, PyPIProject | str]:

@@ -11,6 +11,7 @@ from workbench.config import MAX_QUERY_CHARS, SearchSettings
 from workbench.embed.embedder import Embedder, vector_literal
 from workbench.errors import QueryError
 from workbench.ingest.identifiers import query_words
+from workbench.inputs import check_text
 from workbench.model import KINDS, SEARCH_MODES, Hit
 from workbench.retrieve.fusion import best_ranks, rrf
 from workbench.store import queries
@@ -37,7 +38,9 @@ def validate(
     known_libraries: set[str] | None = None,
 ) -> SearchRequest:
     """Check a search's inputs; every problem is a one-line QueryError."""
-    text = (query or "").strip()
+    text = check_text(query or "").strip()
+    for name in [*(libraries or ()), *(kinds or ())]:
+        check_text(name, "filter")
     if not text:
         raise QueryError("empty query: say what you are looking for")
     if len(text) > MAX_QUERY_CHARS:

@@ -13,8 +13,11 @@ import duckdb
 
 from workbench.errors import IndexBusyError, ModelMismatchError, StoreError
 from workbench.store import migrations
+from workbench.store.diskspace import disk_full, is_disk_full
 from workbench.store.extensions import load_extensions
+from workbench.store.guard import DAMAGE, translate
 from workbench.store.migrations import APP_ID, MigrationContext
+from workbench.store.swap import WriteSession
 
 DUCKDB_MAGIC = b"DUCK"
 #: Tables rebuilt from the others (by `writer.rebuild_indexes`), never copied.
@@ -59,7 +62,15 @@ class Database:
         self.dimension = dimension
         self._lock = threading.RLock()
         self._check_file()
-        self.conn = self._connect()
+        # a writer works on a private copy swapped in at close: readers are never refused
+        self._session = None if read_only else WriteSession(self.path)
+        self._failed = False
+        self._changed = False  # a writer that committed nothing swaps nothing in
+        try:
+            self.conn = self._connect()
+        except BaseException:
+            self._discard()
+            raise
         try:
             self._check_schema()
             if model_name is not None:
@@ -67,11 +78,18 @@ class Database:
             self._validate()
         except BaseException:
             self.conn.close()
+            self._discard()
             raise
 
     # -- opening -------------------------------------------------------------------
 
     def _check_file(self) -> None:
+        try:
+            self._check_path()
+        except OSError as error:  # unreadable file or folder: one line, not a traceback
+            raise StoreError(f"cannot open {self.path}: {error.strerror or error}") from error
+
+    def _check_path(self) -> None:
         if not self.path.exists():
             if self.read_only:
                 raise StoreError(f"no workbench index at {self.path}: run `workbench ingest` first")
@@ -90,7 +108,8 @@ class Database:
         try:
             load_extensions(conn)
             mode = " (READ_ONLY)" if self.read_only else ""
-            escaped = str(self.path).replace("'", "''")
+            target = self._session.work if self._session else self.path
+            escaped = str(target).replace("'", "''")
             conn.execute(f"ATTACH '{escaped}' AS {ALIAS}{mode}")
             conn.execute(f"USE {ALIAS}")
         except duckdb.IOException as error:
@@ -233,27 +252,48 @@ class Database:
         return cursor
 
     def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
-        """Run one statement on a cursor of its own."""
-        return self.cursor().execute(sql, params or [])
+        """Run one statement on a cursor of its own.
+
+        Raises:
+            StoreError: the file is damaged (a block fails its checksum, a read fails).
+        """
+        try:
+            return self.cursor().execute(sql, params or [])
+        except DAMAGE as error:
+            raise translate(error, self.path) from error
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """BEGIN ... COMMIT on the main connection; ROLLBACK on any exception."""
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only")
-        with self._lock:
+        with self._lock, self._full_disk_as_error():
             self.conn.execute("BEGIN TRANSACTION")
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                with suppress(duckdb.Error):
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            self._changed = True
+
+    @contextmanager
+    def _full_disk_as_error(self) -> Iterator[None]:
+        """A full disk becomes DiskFullError, and the work copy is dropped at close."""
+        try:
+            yield
+        except (duckdb.Error, OSError) as error:
+            if is_disk_full(error):
+                self._failed = True
+                raise disk_full(self.path.parent) from error
+            raise
 
     def checkpoint(self) -> None:
         """Fold the WAL into the file so that the next open is quick."""
         if not self.read_only:
-            self.conn.execute(f"CHECKPOINT {ALIAS}")
+            with self._full_disk_as_error():
+                self.conn.execute(f"CHECKPOINT {ALIAS}")
 
     def copy_to(self, destination: Path) -> None:
         """Copy every table into a new file, leaving out the space that deleted rows still
@@ -296,9 +336,50 @@ class Database:
                 self.conn.execute("DETACH wb_copy")
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connection (idempotent); a writer's copy becomes the index, unless a
+        write failed for want of disk space (then the index stays as it was).
+
+        Raises:
+            DiskFullError: the last checkpoint found no room; nothing was swapped in.
+        """
+        session, self._session = getattr(self, "_session", None), None
+        if session is None:
+            with suppress(duckdb.Error):
+                self.conn.close()
+            return
+        try:
+            if not self._failed:
+                self.checkpoint()
+        except BaseException:
+            self._failed = True
+            raise
+        finally:
+            with suppress(duckdb.Error):
+                self.conn.close()
+            if self._failed or not self._changed:
+                session.discard()
+            else:
+                session.publish()
+
+    def close_replacing_with(self, source: Path) -> None:
+        """Close a writer and swap `source` (a finished file in the same folder) in as the
+        index instead of its copy, still under its write lock (`compact`)."""
+        session, self._session = self._session, None
         with suppress(duckdb.Error):
             self.conn.close()
+        if session is None:
+            raise StoreError(f"{self.path} is open read-only")
+        session.publish(source)
+
+    def discard(self) -> None:
+        """Close a writer without swapping its copy in: the index stays as it was."""
+        self._failed = True
+        self.close()
+
+    def _discard(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            session.discard()
 
     def __enter__(self) -> Database:
         return self

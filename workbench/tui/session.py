@@ -75,14 +75,12 @@ class Session:
         return mode if self.model_ready or mode == "bm25" else "bm25"
 
     def change_libraries(self, action: Callable[[Any], T]) -> T:
-        """Run `action(writable_workbench)` holding the index's write lock, briefly.
-
-        DuckDB lets one process write or many read, so the app's read-only handle is closed
-        first and a fresh one opened after; if another process has the file open, the open
-        fails with a message naming it and nothing changes.
+        """Run `action(writable_workbench)`: it changes a private copy of the index and
+        swaps it in when done, so the app keeps reading meanwhile, and its read-only
+        handle reopens the new file at its next call (the facade notices the swap).
 
         Raises:
-            StoreError: a server's index, a read-only file, or the file is in use.
+            StoreError: a server's index, a read-only file, or a full disk.
         """
         if self.local is None:
             raise StoreError("library changes are made on the server's machine, not through it")
@@ -90,15 +88,9 @@ class Session:
             raise StoreError(f"{self.label} is read-only here: library changes are disabled")
         from workbench.facade import Workbench
 
-        with self._write_lock:
-            old = self.local
-            old.close()
-            try:
-                with Workbench(old.path, read_only=False, embedder=old.embedder) as writer:
-                    return action(writer)
-            finally:
-                self.local = Workbench(old.path, embedder=old.embedder)
-                self.reader = self.local
+        local = self.local
+        with self._write_lock, Workbench(local.path, read_only=False, embedder=local.embedder) as writer:
+            return action(writer)
 
 
 def open_local(db: Path) -> Session:

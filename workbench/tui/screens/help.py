@@ -41,7 +41,8 @@ Browse the APIs in one workbench index. Every tab works on a shared file: other 
 
 While the embedding model loads (a few seconds) search answers with BM25; the status bar
 says so. Feedback and saved settings go to a small state file beside the index, so they
-work while other processes read it; library changes need the file alone for a moment.
+work while other processes read it; a library change writes a copy of the index and
+swaps it in when done, so searching goes on meanwhile.
 """
 
 
