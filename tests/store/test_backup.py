@@ -90,11 +90,14 @@ def test_a_bad_backup_is_refused_and_the_index_stays(current, tmp_path, damage):
     assert not current.with_name(current.name + ".pre-restore").exists()
 
 
-def test_restore_is_refused_while_another_process_has_the_index_open(current, tmp_path, embedder):
+def test_restore_swaps_under_a_reader_and_waits_for_a_writer(current, tmp_path, embedder, monkeypatch):
+    """A reader keeps the file it opened and the restore goes ahead (as after a writer);
+    a writer holding the write lock makes the restore wait, then refuse naming its pid,
+    with the current file untouched."""
     folder = tmp_path / "backups"
     _backup(current, folder)
     (saved,) = backups(folder, "workbench")
-    holder = subprocess.Popen(
+    reader = subprocess.Popen(
         [
             sys.executable,
             "-c",
@@ -105,9 +108,31 @@ def test_restore_is_refused_while_another_process_has_the_index_open(current, tm
         text=True,
     )
     try:
-        assert holder.stdout.readline().strip() == "ready"
+        assert reader.stdout.readline().strip() == "ready"
         result = run_cli("restore", str(saved), "--db", str(current))
-        assert result.exit_code == 2 and f"pid {holder.pid}" in result.stderr
+        assert result.exit_code == 0, result.stderr
+        assert digest(current) == digest(saved)
     finally:
-        holder.kill()
-        holder.wait()
+        reader.kill()
+        reader.wait()
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from workbench.store.database import Database; "
+            f"db = Database({str(current)!r}, read_only=False); print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        before = digest(current)
+        monkeypatch.setenv("WORKBENCH_WRITE_WAIT", "1")
+        result = run_cli("restore", str(saved), "--db", str(current))
+        assert result.exit_code == 2 and f"pid {writer.pid}" in result.stderr
+        assert result.stderr.count("\n") == 1 or "waiting for" in result.stderr
+        assert digest(current) == before
+    finally:
+        writer.kill()
+        writer.wait()

@@ -85,7 +85,8 @@ def import_command(source: Path, libraries: tuple[str, ...], replace: bool, db_p
 @reports_errors
 def backup(folder: Path, keep: int, db_path: Path | None) -> None:
     """A timestamped copy of the index (with its SHA-256 and state file) in FOLDER,
-    keeping the newest --keep; readers go on meanwhile, writers wait.
+    keeping the newest --keep; readers and writers go on meanwhile (a writer's swap
+    is atomic, so the copy is one whole version of the file).
 
     Example: workbench backup ~/backups/workbench --keep 14
     """

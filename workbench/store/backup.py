@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workbench.errors import IndexBusyError, StoreError
+from workbench.errors import StoreError
 from workbench.store.database import Database
 from workbench.store.manifest import IntegrityError, read_manifest, verify
 from workbench.store.state import SUFFIX as STATE_SUFFIX
+from workbench.store.swap import WriteLock
 
 HASH_SUFFIX = ".sha256"
 _STAMP = "%Y%m%dT%H%M%S%fZ"
@@ -149,32 +150,29 @@ def restore(
         The `.pre-restore` path kept, or None.
 
     Raises:
-        StoreError: the backup is bad, or another process has `current` open
-            (IndexBusyError).
+        StoreError: the backup is bad, or a writer held the index longer than
+            `$WORKBENCH_WRITE_WAIT` (IndexBusyError, naming its pid).
     """
     check_backup(source, model_name, dimension)
-    if current.exists():
-        try:  # nobody may have it open; closing folds its WAL into the file
-            Database(current, read_only=False, dimension=dimension).close()
-        except IndexBusyError:
-            raise
-        except StoreError:
-            pass  # a damaged current file is what a restore is for
     current.parent.mkdir(parents=True, exist_ok=True)
-    kept: Path | None = current.with_name(current.name + ".pre-restore")
-    if current.exists():
-        kept.unlink(missing_ok=True)
-        try:
-            os.link(current, kept)
-        except OSError:
+    # the writers' lock: no ingest or update is between its copy and its swap meanwhile;
+    # readers keep the file they opened and reopen the restored one (as after a writer)
+    with WriteLock(current):
+        kept: Path | None = current.with_name(current.name + ".pre-restore")
+        if current.exists():
+            kept.unlink(missing_ok=True)
+            try:
+                os.link(current, kept)
+            except OSError:
+                kept = None
+        else:
             kept = None
-    else:
-        kept = None
-    _copy_into(source, current)
-    wal = Path(f"{current}.wal")
-    wal.unlink(missing_ok=True)
-    if Path(f"{source}.wal").exists():
-        _copy_into(Path(f"{source}.wal"), wal)
+        wal = Path(f"{current}.wal")
+        if Path(f"{source}.wal").exists():
+            _copy_into(Path(f"{source}.wal"), wal)
+        else:
+            wal.unlink(missing_ok=True)
+        _copy_into(source, current)
     saved_state = Path(f"{source}{STATE_SUFFIX}")
     if state is not None and saved_state.is_file():
         with suppress(StoreError):  # the index is back; feedback and settings are extras

@@ -73,24 +73,21 @@ def changed_since(path: Path, seen: FileStamp | None) -> bool:
     return now is not None and seen is not None and now.inode != seen.inode
 
 
-class WriteSession:
-    """The write lock and the private copy of one writer; see the module docstring."""
+class WriteLock:
+    """The exclusive advisory lock every change of the index takes (`X.duckdb.write.lock`):
+    a second holder waits for the first (`$WORKBENCH_WRITE_WAIT` seconds, then
+    IndexBusyError naming the holder's pid, which the lock file records)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.work = path.with_name(f"{path.name}{WORK_INFIX}{os.getpid()}")
         self._lock_fd: int | None = None
-        if path.exists() and not os.access(path, os.W_OK):  # as DuckDB refused it in place
-            raise StoreError(f"{path} is read-only here (no write permission): copy it to change it")
-        self._acquire()
-        try:
-            self._clean_leftovers()
-            self._copy()
-        except BaseException:
-            self.discard()
-            raise
 
-    # -- the lock ----------------------------------------------------------------
+    def __enter__(self) -> WriteLock:
+        self._acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._release()
 
     def _acquire(self) -> None:
         lock = lock_path(self.path)
@@ -111,8 +108,8 @@ class WriteSession:
                     os.close(fd)
                     who = f"another process (pid {holder})" if holder else "another process"
                     raise IndexBusyError(
-                        f"{self.path}: {who} is changing this file (an ingest, update, add or "
-                        f"opt-out); waited {wait:.0f} s: try again when it is done",
+                        f"{self.path}: {who} is changing this file (an ingest, update, add, "
+                        f"opt-out or restore); waited {wait:.0f} s: try again when it is done",
                         holder,
                     ) from None
                 if not told:
@@ -131,6 +128,23 @@ class WriteSession:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
                 os.close(self._lock_fd)
             self._lock_fd = None
+
+
+class WriteSession(WriteLock):
+    """The write lock and the private copy of one writer; see the module docstring."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.work = path.with_name(f"{path.name}{WORK_INFIX}{os.getpid()}")
+        if path.exists() and not os.access(path, os.W_OK):  # as DuckDB refused it in place
+            raise StoreError(f"{path} is read-only here (no write permission): copy it to change it")
+        self._acquire()
+        try:
+            self._clean_leftovers()
+            self._copy()
+        except BaseException:
+            self.discard()
+            raise
 
     # -- the copy ----------------------------------------------------------------
 
