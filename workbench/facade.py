@@ -592,6 +592,13 @@ class Workbench:
                 loader.start()
             return self._vectors
 
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for loads started in the background (the chunk vectors), so that what
+        follows is timed warm (`workbench bench`)."""
+        loader = self._vectors_loading
+        if loader is not None:
+            loader.join(timeout)
+
     def _load_chunk_vectors(self) -> None:
         try:
             vectors = multihop.ChunkVectors(self.db)
