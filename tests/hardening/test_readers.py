@@ -77,3 +77,32 @@ def test_the_swapped_in_file_keeps_the_permissions_and_leaves_no_copy(built_db, 
         assert db.meta("probe") == "1"
     assert index.stat().st_ino == inode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.duckdb", "small.duckdb.write.lock"]
+
+
+def test_a_long_ingest_publishes_its_finished_libraries(tmp_path, embedder, monkeypatch):
+    """Every `$WORKBENCH_PUBLISH_EVERY` seconds an ingest swaps in what it finished, with
+    its indexes and graph: a reader sees the first library (searchable, graph built) while
+    the second is still being read, and a kill then would keep it."""
+    from workbench.libraries.progress import SilentProgress
+
+    monkeypatch.setenv("WORKBENCH_PUBLISH_EVERY", "0")
+    path = tmp_path / "long.duckdb"
+    seen: dict[str, object] = {}
+
+    class Peek(SilentProgress):
+        def library_started(self, library: str) -> None:
+            if library == "idna":
+                with Workbench(path, embedder=embedder) as reader:
+                    seen["libraries"] = sorted(lib.name for lib in reader.libraries())
+                    seen["status"] = reader.index_status()
+                    seen["hit"] = reader.search("parse an HTTP response header", k=3)[0].library
+                    seen["graph"] = bool(reader.neighbors("h11.Connection"))
+
+    with Workbench(path, read_only=False, embedder=embedder) as writer:
+        writer.ingest(["h11", "idna"], progress=Peek())
+    assert seen["libraries"] == ["h11"]
+    assert all(seen["status"].values()), seen["status"]
+    assert seen["hit"] == "h11" and seen["graph"]
+    assert not list(tmp_path.glob("long.duckdb.*-*")), "no copy or snapshot left behind"
+    with Workbench(path, embedder=embedder) as reader:
+        assert sorted(lib.name for lib in reader.libraries()) == ["h11", "idna"]

@@ -259,7 +259,15 @@ def ingest(
     """
     progress = progress or SilentProgress()
     reports: list[IngestReport] = []
-    for package in plan.packages:
+    published = time.monotonic()
+    for number, package in enumerate(plan.packages):
+        if number and time.monotonic() - published >= publish_every_s():
+            # a long run (the first ingest of the default set: ~30 min) publishes what it
+            # finished, indexes and graph included, so readers see it and a kill keeps it
+            ensure_indexes(db, progress)
+            if db.publish_progress():
+                progress.message(f"published the {number} libraries done so far")
+            published = time.monotonic()
         try:
             reports.append(ingest_package(db, package, embedder, force=force, progress=progress))
         except LibraryOptedOutError as error:
@@ -273,6 +281,19 @@ def ingest(
             reports.append(report)
     ensure_indexes(db, progress)
     return reports
+
+
+#: Seconds between publishing a long ingest's finished libraries (`$WORKBENCH_PUBLISH_EVERY`).
+PUBLISH_EVERY_S = 600.0
+
+
+def publish_every_s() -> float:
+    """How often a long ingest publishes its finished part; each publish costs an index
+    refresh and a copy of the file (7-8 s for 0.9 GB)."""
+    try:
+        return float(os.environ.get("WORKBENCH_PUBLISH_EVERY", PUBLISH_EVERY_S))
+    except ValueError:
+        return PUBLISH_EVERY_S
 
 
 def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None:

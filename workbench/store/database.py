@@ -361,6 +361,21 @@ class Database:
             else:
                 session.publish()
 
+    def publish_progress(self) -> bool:
+        """A writer's committed work so far becomes the index now (checkpoint, then a copy
+        swapped in), and the writer goes on; False when there was nothing to publish.
+
+        Raises:
+            DiskFullError: no room for the copy (the index stays as it was).
+        """
+        if self._session is None or not self._changed or self._failed:
+            return False
+        with self._lock:
+            self.checkpoint()
+            with self._full_disk_as_error():
+                self._session.snapshot()
+        return True
+
     def close_replacing_with(self, source: Path) -> None:
         """Close a writer and swap `source` (a finished file in the same folder) in as the
         index instead of its copy, still under its write lock (`compact`)."""

@@ -150,9 +150,10 @@ class WriteSession(WriteLock):
 
     def _clean_leftovers(self) -> None:
         """Delete the copies of writers that were killed (we hold the lock: none runs)."""
-        for leftover in self.path.parent.glob(f"{self.path.name}{WORK_INFIX}*"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        for pattern in (f"{self.path.name}{WORK_INFIX}*", f"{self.path.name}.snapshot-*"):
+            for leftover in self.path.parent.glob(pattern):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def _copy(self) -> None:
         sources = [(self.path, self.work), (wal_path(self.path), wal_path(self.work))]
@@ -164,6 +165,31 @@ class WriteSession(WriteLock):
                 shutil.copyfile(source, destination)
         except OSError as error:
             raise translate_os_error(error, self.path.parent, needed) from error
+
+    def snapshot(self) -> None:
+        """Make a copy of the work file (checkpointed by the caller, nothing writing it)
+        the index, and go on writing the work file: a long writer's finished part
+        reaches readers, and survives a kill of the rest. Still under the lock."""
+        if not self.work.exists():
+            return
+        if wal_path(self.work).exists():
+            raise StoreError(f"{self.work} was not checkpointed")
+        scratch = self.path.with_name(f"{self.path.name}.snapshot-{os.getpid()}")
+        needed = self.work.stat().st_size
+        check_free(self.path.parent, needed, what="a snapshot of the index")
+        try:
+            shutil.copyfile(self.work, scratch)
+            if self.path.exists():
+                shutil.copymode(self.path, scratch)
+            fsync_path(scratch)
+            os.replace(scratch, self.path)
+            wal_path(self.path).unlink(missing_ok=True)
+            fsync_path(self.path.parent)
+        except OSError as error:
+            raise translate_os_error(error, self.path.parent, needed) from error
+        finally:
+            with contextlib.suppress(OSError):
+                scratch.unlink()
 
     def publish(self, source: Path | None = None) -> None:
         """Make the copy (or `source`, another finished file beside it: a compacted one)
