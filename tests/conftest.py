@@ -69,6 +69,16 @@ def wb(built_db: Path, embedder) -> Iterator:
 
 
 @pytest.fixture
+def index_copy(built_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the small index in a folder of its own (no state file yet), for a
+    test that writes it, its settings or its feedback."""
+    target = tmp_path / "index" / "small.duckdb"
+    target.parent.mkdir()
+    shutil.copyfile(built_db, target)
+    return target
+
+
+@pytest.fixture
 def fixture_copy(tmp_path: Path) -> Path:
     """A writable copy of the fixture package under a private import root.
 

@@ -25,11 +25,8 @@ ALL_BUILT = {"hnsw": True, "bm25": True, "bm25_current": True, "graph": True}
 
 
 @pytest.fixture
-def index(built_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "index" / "small.duckdb"
-    path.parent.mkdir()
-    shutil.copyfile(built_db, path)
-    return path
+def index(index_copy: Path) -> Path:
+    return index_copy
 
 
 def _leftovers(path: Path) -> list[str]:

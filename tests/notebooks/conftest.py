@@ -4,7 +4,6 @@ and a short lookup set of the bundled questions this index can answer."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BUNDLED = REPO / "data" / "eval" / "questions.jsonl"
 MULTIHOP = REPO / "tests" / "data" / "multihop_small.jsonl"
-
-
-@pytest.fixture
-def index_copy(built_db: Path, tmp_path: Path) -> Path:
-    """The small index copied, so that saved settings and feedback stay in this test."""
-    target = tmp_path / "index" / "small.duckdb"
-    target.parent.mkdir()
-    shutil.copy2(built_db, target)
-    return target
 
 
 @pytest.fixture(scope="session")

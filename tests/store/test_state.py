@@ -5,7 +5,6 @@ and the rows older workbenches kept in the index."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -68,12 +67,8 @@ def no_state_override(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def index(built_db: Path, tmp_path: Path) -> Path:
-    """A private copy of the small index (its state file starts absent)."""
-    path = tmp_path / "index" / "small.duckdb"
-    path.parent.mkdir()
-    shutil.copy(built_db, path)
-    return path
+def index(index_copy: Path) -> Path:
+    return index_copy
 
 
 def test_state_file_lives_beside_the_index_unless_overridden(tmp_path, monkeypatch):

@@ -179,17 +179,23 @@ class WriteSession(WriteLock):
         check_free(self.path.parent, needed, what="a snapshot of the index")
         try:
             shutil.copyfile(self.work, scratch)
-            if self.path.exists():
-                shutil.copymode(self.path, scratch)
-            fsync_path(scratch)
-            os.replace(scratch, self.path)
-            wal_path(self.path).unlink(missing_ok=True)
-            fsync_path(self.path.parent)
+            self._swap_in(scratch)
         except OSError as error:
             raise translate_os_error(error, self.path.parent, needed) from error
         finally:
             with contextlib.suppress(OSError):
                 scratch.unlink()
+
+    def _swap_in(self, source: Path) -> None:
+        """`source` (a finished file beside the index) becomes the index: it takes the
+        index's permissions, is fsynced and renamed over it (atomic), then the folder is
+        fsynced. A WAL of an older writer, copied and folded in, must not replay again."""
+        if self.path.exists():
+            shutil.copymode(self.path, source)
+        fsync_path(source)
+        os.replace(source, self.path)
+        wal_path(self.path).unlink(missing_ok=True)
+        fsync_path(self.path.parent)
 
     def publish(self, source: Path | None = None) -> None:
         """Make the copy (or `source`, another finished file beside it: a compacted one)
@@ -201,13 +207,7 @@ class WriteSession(WriteLock):
             if wal_path(source).exists():  # DuckDB left changes unfolded: keep the old file
                 raise OSError(f"{source} was not checkpointed")
             try:
-                if self.path.exists():  # the index keeps its permissions
-                    shutil.copymode(self.path, source)
-                fsync_path(source)
-                os.replace(source, self.path)
-                # a WAL of an older writer was copied and folded in: it must not replay again
-                wal_path(self.path).unlink(missing_ok=True)
-                fsync_path(self.path.parent)
+                self._swap_in(source)
             except OSError as error:
                 raise translate_os_error(error, self.path.parent) from error
         finally:
