@@ -87,15 +87,21 @@ class EmbeddingSettings:
     cache_dir: Path = field(default_factory=lambda: default_model_cache())
 
 
+def cache_location(name: str, env: str) -> Path:
+    """Where the workbench caches `name`: the path `$env` names, else `$WORKBENCH_HOME/name`,
+    else the user cache folder (XDG_CACHE_HOME or ~/.cache)/pyrag-workbench/name."""
+    if chosen := os.environ.get(env):
+        return Path(chosen)
+    if home := os.environ.get("WORKBENCH_HOME"):
+        return Path(home) / name
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pyrag-workbench" / name
+
+
 def default_model_cache() -> Path:
     """Where model exports are cached: WORKBENCH_MODEL_CACHE, $WORKBENCH_HOME/models, or
     the user cache folder (XDG_CACHE_HOME or ~/.cache)/pyrag-workbench/models."""
-    if env := os.environ.get("WORKBENCH_MODEL_CACHE"):
-        return Path(env)
-    if home := os.environ.get("WORKBENCH_HOME"):
-        return Path(home) / "models"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pyrag-workbench" / "models"
+    return cache_location("models", "WORKBENCH_MODEL_CACHE")
 
 
 @dataclass(frozen=True)

@@ -110,42 +110,38 @@ def import_rows(db: Database, source: Path, libraries: list[str]) -> None:
     if db.read_only:
         raise StoreError(f"{db.path} is open read-only: importing needs it writable")
     with db._lock:
-        conn = db.conn
-        conn.execute(f"ATTACH '{_quote(source)}' AS wb_in (READ_ONLY)")
+        db.conn.execute(f"ATTACH '{_quote(source)}' AS wb_in (READ_ONLY)")
         try:
-            conn.execute("BEGIN TRANSACTION")
-            for name in libraries:
-                for table in IMPORTED_TABLES:
-                    column = "name" if table == "libraries" else "library"
-                    conn.execute(f"DELETE FROM wb.main.{table} WHERE {column} = ?", [name])
-                    if table == "chunks":
-                        _import_chunks(db, conn, name)
-                        continue
-                    conn.execute(
-                        f"INSERT INTO wb.main.{table} BY NAME "
-                        f"SELECT * FROM wb_in.main.{table} WHERE {column} = ?",
-                        [name],
-                    )
-                for table in APPENDED_TABLES:  # rows the receiver has already are not doubled
-                    conn.execute(
-                        f"INSERT INTO wb.main.{table} SELECT * FROM (SELECT * FROM wb_in.main.{table} "
-                        f"WHERE library = ? EXCEPT SELECT * FROM wb.main.{table})",
-                        [name],
-                    )
-                mark_graph_dirty(db, conn, name)
-            for key in ("embedding_model", "embedding_dim"):
-                row = conn.execute(
-                    "SELECT value FROM wb_in.main.workbench_meta WHERE key = ?", [key]
-                ).fetchone()
-                if row and db.meta(key) is None:
-                    db.set_meta(key, row[0], conn)
-            db.set_meta("fts_dirty", "1", conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            # db.transaction: the commit counts as a change, so the writer swaps it in
+            with db.transaction() as conn:
+                for name in libraries:
+                    for table in IMPORTED_TABLES:
+                        column = "name" if table == "libraries" else "library"
+                        conn.execute(f"DELETE FROM wb.main.{table} WHERE {column} = ?", [name])
+                        if table == "chunks":
+                            _import_chunks(db, conn, name)
+                            continue
+                        conn.execute(
+                            f"INSERT INTO wb.main.{table} BY NAME "
+                            f"SELECT * FROM wb_in.main.{table} WHERE {column} = ?",
+                            [name],
+                        )
+                    for table in APPENDED_TABLES:  # rows the receiver has already are not doubled
+                        conn.execute(
+                            f"INSERT INTO wb.main.{table} SELECT * FROM (SELECT * FROM wb_in.main.{table} "
+                            f"WHERE library = ? EXCEPT SELECT * FROM wb.main.{table})",
+                            [name],
+                        )
+                    mark_graph_dirty(db, conn, name)
+                for key in ("embedding_model", "embedding_dim"):
+                    row = conn.execute(
+                        "SELECT value FROM wb_in.main.workbench_meta WHERE key = ?", [key]
+                    ).fetchone()
+                    if row and db.meta(key) is None:
+                        db.set_meta(key, row[0], conn)
+                db.set_meta("fts_dirty", "1", conn)
         finally:
-            conn.execute("DETACH wb_in")
+            db.conn.execute("DETACH wb_in")
 
 
 def _import_chunks(db: Database, conn: duckdb.DuckDBPyConnection, name: str) -> None:

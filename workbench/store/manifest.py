@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from workbench.config import cache_location
 from workbench.errors import StoreError
 
 if TYPE_CHECKING:
@@ -184,12 +185,7 @@ def check_opened(db: Database) -> None:
 def cache_path() -> Path:
     """`$WORKBENCH_VERIFIED_CACHE`, else `$WORKBENCH_HOME/verified-files.json`, else
     `pyrag-workbench/verified-files.json` in the user cache folder."""
-    if env := os.environ.get("WORKBENCH_VERIFIED_CACHE"):
-        return Path(env)
-    if home := os.environ.get("WORKBENCH_HOME"):
-        return Path(home) / "verified-files.json"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pyrag-workbench" / "verified-files.json"
+    return cache_location("verified-files.json", "WORKBENCH_VERIFIED_CACHE")
 
 
 def _stamp(path: Path, checksum: str) -> list[Any]:
