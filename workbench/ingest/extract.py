@@ -151,6 +151,21 @@ def is_test_module(name: str) -> bool:
     return name in {"tests", "test", "conftest"} or name.startswith("test_")
 
 
+def _reexports_without_all(module: griffe.Object, target: str) -> bool:
+    """Whether a public import in a module without `__all__` re-exports the name there.
+
+    Only a package's `__init__` re-exports by import (`from ._core import Client` in
+    `httpx/__init__.py`), and only what lives below it or in a companion root (compiled
+    cores, stubs). A plain module imports to use: `rich.box` imports `Table` from
+    `rich.table` (under `TYPE_CHECKING`), which does not make `rich.box.Table` a public path
+    for it, and neither does an `__init__` importing from elsewhere in its own library.
+    """
+    if not getattr(module, "is_init_module", False):
+        return False
+    root = module.path.split(".", 1)[0]
+    return target.startswith(module.path + ".") or target.split(".", 1)[0] != root
+
+
 class _Walker:
     """One pass over the griffe tree: entities, then alias resolution, then public paths."""
 
@@ -188,7 +203,7 @@ class _Walker:
             exported = {str(e) if isinstance(e, str) else getattr(e, "name", str(e)) for e in exports}
             if name not in exported:
                 return
-        elif is_private_name(name):
+        elif is_private_name(name) or not _reexports_without_all(parent, target):
             return
         self.raw_aliases[f"{parent.path}.{name}"] = target
 
@@ -261,7 +276,8 @@ class _Walker:
             for alias in via_alias.get(path, []):
                 options.append(reach(alias))
             public = [p for p in options if is_public_path(p)]
-            cache[path] = min(public or options, key=lambda p: (p.count("."), len(p), p))
+            # among equally short ways, the defining one: `rich.table.Table` stays
+            cache[path] = min(public or options, key=lambda p: (p.count("."), p != path, len(p), p))
             return cache[path]
 
         for path, entity in self.entities.items():
