@@ -44,11 +44,13 @@ from workbench.model import (
     MultiHopCase,
     Subgraph,
 )
-from workbench.retrieve import calibration, multihop, multihop_eval, planner
+from workbench.retrieve import ablation, calibration, multihop, multihop_eval, planner
 from workbench.retrieve import search as search_module
+from workbench.retrieve.ablation import AblationRow
 from workbench.retrieve.cache import SingleFlightCache
 from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop, relation_chain
+from workbench.retrieve.levers import Levers
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
 from workbench.store import queries, records, writer
@@ -176,11 +178,13 @@ class Workbench:
         libraries: list[str] | None = None,
         kinds: list[str] | None = None,
         search_settings: SearchSettings | None = None,
+        levers: Levers | None = None,
     ) -> list[Hit]:
         """Ranked entities for a query. See `workbench.retrieve.search.search`.
 
         `search_settings` ranks this one query with other knobs than `settings.search`
-        (an evaluation of candidate settings); results are cached per (query, settings).
+        (an evaluation of candidate settings), `levers` with other ranking levers (the
+        ablation of `workbench eval`); results are cached per (query, settings, levers).
         """
         request = search_module.validate(
             query, k, mode, libraries, kinds, known_libraries=self.library_names()
@@ -189,10 +193,20 @@ class Workbench:
         if search_settings is not None:
             validate_search_settings(search_settings)
 
-        def run() -> list[Hit]:
-            return search_module.search(self.db, self.embedder, request, chosen, bm25_ready=self._bm25())
+        chosen_levers = levers or Levers()
 
-        return list(self._searches.get((request, chosen), run))
+        def run() -> list[Hit]:
+            return search_module.search(
+                self.db,
+                self.embedder,
+                request,
+                chosen,
+                bm25_ready=self._bm25(),
+                levers=chosen_levers,
+                known_libraries=self.library_names(),
+            )
+
+        return list(self._searches.get((request, chosen, chosen_levers), run))
 
     def clear_caches(self) -> None:
         """Forget cached search results (benchmarks time queries, not the cache)."""
@@ -628,6 +642,15 @@ class Workbench:
         Returns:
             (one row per mode, the cases left out because no expected path is indexed).
         """
+        relevant, usable, skipped = self._relevant(cases)
+
+        def run(question: str, mode: str) -> list[Hit]:
+            return self.search(question, 10, mode=mode, search_settings=search_settings)
+
+        return [score_mode(m, usable, relevant, run) for m in modes], skipped
+
+    def _relevant(self, cases: list[EvalCase]) -> tuple[dict[str, set[str]], list[EvalCase], list[EvalCase]]:
+        """(case id -> definition paths, usable cases, cases with no expected path indexed)."""
         relevant: dict[str, set[str]] = {}
         usable, skipped = [], []
         for case in cases:
@@ -637,11 +660,15 @@ class Workbench:
                 usable.append(case)
             else:
                 skipped.append(case)
+        return relevant, usable, skipped
 
-        def run(question: str, mode: str) -> list[Hit]:
-            return self.search(question, 10, mode=mode, search_settings=search_settings)
-
-        return [score_mode(m, usable, relevant, run) for m in modes], skipped
+    def evaluate_levers(self, cases: list[EvalCase]) -> list[AblationRow]:
+        """Hybrid search with each ranking lever on and off (see `workbench.retrieve.ablation`);
+        each row's latency includes embedding the question (the model is loaded first)."""
+        relevant, usable, _ = self._relevant(cases)
+        self.embedder.load()
+        self.clear_caches()
+        return ablation.ablate(usable, relevant, lambda q, levers: self.search(q, 10, levers=levers))
 
     def evaluate_multihop(self, cases: list[MultiHopCase], k: int = 5) -> MultiHopReport:
         """Search alone against the planner (search + graph) on multi-hop questions.

@@ -201,6 +201,12 @@ def compact(destination: Path | None, db_path: Path | None) -> None:
     type=click.Choice(SEARCH_MODES),
     help="Only these modes [default: all three].",
 )
+@click.option(
+    "--ablation/--no-ablation",
+    default=True,
+    show_default=True,
+    help="Hybrid with each ranking lever off in turn, with p95 latency.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Metrics as JSON.")
 @db_option
 @reports_errors
@@ -211,11 +217,13 @@ def eval_command(
     calibrate: bool,
     misses: bool,
     modes: tuple[str, ...],
+    ablation: bool,
     as_json: bool,
     db_path: Path | None,
 ) -> None:
-    """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side, then
-    multi-hop success of hybrid alone against hybrid + graph.
+    """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side, the
+    ablation of hybrid's ranking levers, then multi-hop success of hybrid alone against
+    hybrid + graph.
 
     Example: workbench eval --set data/eval/questions.jsonl --misses --calibrate
     """
@@ -231,6 +239,7 @@ def eval_command(
     hop_cases = load_multihop_cases(multihop_set) if multihop_set.exists() and not no_multihop else []
     with _open(db_path) as wb:
         rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"))
+        levers = wb.evaluate_levers(cases) if ablation else []
         report = wb.evaluate_multihop(hop_cases) if hop_cases else None
     fitted = {}
     if calibrate:
@@ -244,6 +253,8 @@ def eval_command(
         if report:
             payload["multihop"] = [asdict(r) for r in report.rows]
             payload["multihop_skipped"] = [c.id for c in report.skipped]
+        if levers:
+            payload["ablation"] = [asdict(r) for r in levers]
         if fitted:
             payload["calibration"] = {
                 k: {
@@ -257,6 +268,10 @@ def eval_command(
         return
     console = _console()
     render_eval(console, rows, skipped, show_misses=misses)
+    if levers:
+        from workbench.cli.render import render_ablation
+
+        render_ablation(console, levers)
     if report:
         render_multihop(console, report, show_misses=misses)
     if fitted:
