@@ -44,6 +44,9 @@ def main() -> None:
 @click.option("--installed", is_flag=True, help="Every installed package, most depended-on first.")
 @click.option("--top", type=click.IntRange(min=1), help="With --installed or the default set: the first N.")
 @click.option("--force", is_flag=True, help="Re-ingest even when the sources are unchanged.")
+@click.option(
+    "--stdlib", "with_stdlib", is_flag=True, help="The standard library and builtins (same as NAME stdlib)."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @db_option
 @reports_errors
@@ -52,17 +55,21 @@ def ingest(
     installed: bool,
     top: int | None,
     force: bool,
+    with_stdlib: bool,
     quiet: bool,
     db_path: Path | None,
 ) -> None:
     """Read libraries with griffe and index them (one transaction per library).
 
-    With no NAME, ingests the default set: the workbench's own dependencies.
+    With no NAME, ingests the default set: the workbench's own dependencies and the
+    standard library (`stdlib`: typeshed's stubs, docstrings from this Python).
 
-    Example: workbench ingest httpx polars     workbench ingest --installed --top 30
+    Example: workbench ingest httpx polars     workbench ingest --stdlib
     """
     from workbench.cli.progress import RichIngestProgress, print_ingest_summary
 
+    if with_stdlib:
+        names = (*names, "stdlib")
     if names and (installed or top):
         raise click.UsageError("give library names or --installed/--top, not both")
     with _open(db_path, read_only=False) as wb:
