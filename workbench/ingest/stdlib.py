@@ -159,15 +159,18 @@ def read_stdlib(package: InstalledPackage, only: list[str] | None = None) -> Ext
             (root / (f"{name}.py" if single.is_file() else name)).symlink_to(
                 single if single.is_file() else package.path / name
             )
-        loader = griffe.GriffeLoader(search_paths=[root], allow_inspection=False, store_source=True)
+        loader = griffe.GriffeLoader(
+            search_paths=[root],
+            allow_inspection=False,
+            store_source=True,
+            extensions=griffe.Extensions(_Overloaded()),
+        )
         trees = []
         for name in names:
             try:
                 tree = loader.load(name, try_relative_path=False)
             except Exception:  # one unreadable stub costs its module, not the library
                 continue
-            # before a later module star-imports from this one, so its overloads go along
-            _add_overloaded(tree)
             trees.append(tree)
         if not any(t.name == "builtins" for t in trees):
             raise LibraryLoadError(f"griffe cannot read the builtins stub in {package.path}")
@@ -243,15 +246,16 @@ def _fill_from_runtime(module: griffe.Object) -> None:
         _fill_object(member, value)
 
 
-def _add_overloaded(obj: griffe.Object) -> None:
-    """Stubs declare `str.split` and `open` only as overloads, which griffe keeps beside
-    the members: the last overload (the most general, by typeshed's habit) becomes one."""
-    for name, overloads in list(getattr(obj, "overloads", {}).items()):
-        if name not in obj.members and overloads:
-            obj.members[name] = overloads[-1]
-    for member in list(obj.members.values()):
-        if not member.is_alias and (member.is_module or member.is_class):
-            _add_overloaded(member)
+class _Overloaded(griffe.Extension):
+    """Stubs declare `str.split`, `open` and `asyncio.gather` only as overloads, which
+    griffe keeps beside the members: the last overload (the most general, by typeshed's
+    habit) becomes the member, as each module or class is visited (so that star imports,
+    expanded once the package is loaded, take it along)."""
+
+    def on_members(self, *, obj: griffe.Object, **kwargs: object) -> None:
+        for name, overloads in list(getattr(obj, "overloads", {}).items()):
+            if name not in obj.members and overloads:
+                obj.set_member(name, overloads[-1])
 
 
 def _fill_object(obj: griffe.Object, value: object) -> None:
