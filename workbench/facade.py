@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from workbench.libraries.discover import DiscoverOptions
     from workbench.libraries.progress import IngestProgress
     from workbench.libraries.update import UpdateCheck
+    from workbench.retrieve.ranker import Question, RankerModel
 
 # Library management (griffe, pyarrow, httpx, pip) is imported by the methods that use it:
 # a face that only reads the index starts without it.
@@ -661,6 +663,56 @@ class Workbench:
             else:
                 skipped.append(case)
         return relevant, usable, skipped
+
+    def _ranker_questions(self, cases: list[EvalCase]) -> tuple[list[Question], list[float]]:
+        """Each usable case's top hybrid candidates (no saved ranker involved) and the
+        milliseconds each search took."""
+        from workbench.retrieve import ranker
+
+        relevant, usable, _ = self._relevant(cases)
+        plain = Levers(learned_ranker=False)
+        self.embedder.load()
+        self.clear_caches()
+        questions, times = [], []
+        for case in usable:
+            started = time.perf_counter()
+            hits = self.search(case.question, ranker.DEPTH, levers=plain)
+            times.append((time.perf_counter() - started) * 1000)
+            questions.append(ranker.Question(hits, relevant[case.id]))
+        return questions, times
+
+    def cross_validate_ranker(self, cases: list[EvalCase], folds: int = 5) -> AblationRow:
+        """The learned ranker's ablation row: k-fold held-out means over `cases` (each
+        question scored by a model fitted without it) and the p95 of a search of the top
+        candidates plus their re-ranking (see `workbench.retrieve.ranker`)."""
+        from workbench.retrieve import ranker
+
+        questions, times = self._ranker_questions(cases)
+        report = ranker.cross_validate(questions, folds)
+        model = ranker.export(ranker.fit(questions), len(questions))
+        for i, question in enumerate(questions):
+            started = time.perf_counter()
+            ranker.apply(model, [replace(h, explain=dict(h.explain)) for h in question.hits])
+            times[i] += (time.perf_counter() - started) * 1000
+        return ablation.held_out_row(f"+ learned_ranker ({folds}-fold held-out)", report, times)
+
+    def fit_ranker(self, cases: list[EvalCase]) -> RankerModel:
+        """Fit the learned ranker on every usable case and save it in the file, where every
+        face's hybrid search then uses it (`Levers.learned_ranker`).
+
+        Raises:
+            StoreError: the file is open read-only.
+        """
+        from workbench.retrieve import ranker
+
+        if self.read_only:
+            raise StoreError("saving the ranker writes the file: open it with read_only=False")
+        questions, _ = self._ranker_questions(cases)
+        model = ranker.export(ranker.fit(questions), len(questions))
+        self.db.set_meta(ranker.META_KEY, model.to_json())
+        search_module.forget_ranker(self.db)
+        self.clear_caches()
+        return model
 
     def evaluate_levers(self, cases: list[EvalCase]) -> list[AblationRow]:
         """Hybrid search with each ranking lever on and off (see `workbench.retrieve.ablation`);

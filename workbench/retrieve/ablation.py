@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workbench.model import EvalCase, Hit
 from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.levers import LEVER_NAMES, NO_LEVERS, Levers
+from workbench.retrieve.ranker import FoldReport
 
 
 @dataclass
@@ -29,12 +30,31 @@ class AblationRow:
 
 
 def variants(levers: Levers | None = None) -> list[tuple[str, Levers]]:
-    """(name, levers): all on, each off in turn, then none."""
-    base = levers or Levers()
+    """(name, levers): all on, each off in turn, then none. The learned ranker is off in
+    every row: it was fitted on these questions, so only its cross-validated figures
+    count (`workbench.retrieve.ranker.cross_validate`, a row of its own)."""
+    base = replace(levers or Levers(), learned_ranker=False)
     rows = [("all levers", base)]
-    rows += [(f"- {name}", base.without(name)) for name in LEVER_NAMES]
+    rows += [(f"- {name}", base.without(name)) for name in LEVER_NAMES if name != "learned_ranker"]
     rows.append(("no levers", NO_LEVERS))
     return rows
+
+
+def held_out_row(name: str, report: FoldReport, times_ms: list[float]) -> AblationRow:
+    """The learned ranker's row: held-out means of its folds, latency of search + re-rank."""
+    m = report.learned
+    return AblationRow(
+        name=name,
+        levers=Levers(),
+        n=report.n,
+        recall_at_1=m["recall_at_1"],
+        recall_at_5=m["recall_at_5"],
+        recall_at_10=m["recall_at_10"],
+        mrr_at_10=m["mrr_at_10"],
+        ndcg_at_10=m["ndcg_at_10"],
+        p50_ms=percentile(times_ms, 0.5),
+        p95_ms=percentile(times_ms, 0.95),
+    )
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -21,11 +21,14 @@ class Levers:
             the BM25 query (the embedding model reads the whole question).
         graph_prior: weight of the graph prior, the share of `PRIOR_SATURATION` in-degree
             (log scale) an entity collects from calls, mentions, returns, ... (0 = off).
+        learned_ranker: the ranker `workbench eval --fit-ranker` saved in the file
+            re-orders the top candidates (a file without one: nothing happens).
     """
 
     named_library: bool = True
     filler_words: bool = True
     graph_prior: float = 0.01
+    learned_ranker: bool = True
 
     def without(self, name: str) -> Levers:
         """These levers with one of them off."""
@@ -37,7 +40,7 @@ class Levers:
 LEVER_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Levers))
 
 #: no lever: hybrid search as it was before them
-NO_LEVERS = Levers(named_library=False, filler_words=False, graph_prior=0.0)
+NO_LEVERS = Levers(named_library=False, filler_words=False, graph_prior=0.0, learned_ranker=False)
 
 #: in-degree at which the graph prior is full; `torch.Tensor`'s 26k count no more than 200
 PRIOR_SATURATION = 200

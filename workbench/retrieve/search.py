@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, replace
 
 from workbench.config import MAX_QUERY_CHARS, SearchSettings
 from workbench.embed.embedder import Embedder, vector_literal
 from workbench.errors import QueryError
 from workbench.ingest.identifiers import query_words
 from workbench.model import KINDS, SEARCH_MODES, Hit
-from workbench.retrieve import understand
+from workbench.retrieve import ranker, understand
 from workbench.retrieve.fusion import best_ranks, rrf
 from workbench.retrieve.levers import NO_LEVERS, Levers, graph_prior
 from workbench.store import queries, signals
@@ -154,15 +155,39 @@ def search(
     settings = settings or SearchSettings()
     # bm25 and vector modes stay the raw retrievers that hybrid fuses
     levers = (levers or Levers()) if request.mode == "hybrid" else NO_LEVERS
+    original_k = request.k
     named: tuple[str, ...] = ()
     if levers.named_library and not request.libraries:
         known = known_libraries if known_libraries is not None else signals.library_names(db)
         named = understand.named_libraries(request.query, known)
+    model = _ranker(db) if levers.learned_ranker else None
+    if model is not None:
+        request = replace(request, k=max(request.k, model.depth))
+        wanted = original_k
+    hits: list[Hit] = []
     if named:
         hits = _search(db, embedder, request, settings, bm25_ready, levers, named)
-        if hits:
-            return hits
-    return _search(db, embedder, request, settings, bm25_ready, levers, ())
+    if not hits:
+        hits = _search(db, embedder, request, settings, bm25_ready, levers, ())
+    if model is not None:
+        hits = ranker.apply(model, hits)[:wanted]
+    return hits
+
+
+_RANKERS: weakref.WeakKeyDictionary[Database, ranker.RankerModel | None] = weakref.WeakKeyDictionary()
+
+
+def _ranker(db: Database) -> ranker.RankerModel | None:
+    """The learned ranker saved in the file, read once per open file."""
+    if db not in _RANKERS:
+        text = db.meta(ranker.META_KEY)
+        _RANKERS[db] = ranker.RankerModel.from_json(text) if text else None
+    return _RANKERS[db]
+
+
+def forget_ranker(db: Database) -> None:
+    """Read the saved ranker again at the next search (after it was saved or removed)."""
+    _RANKERS.pop(db, None)
 
 
 def _search(
@@ -190,7 +215,7 @@ def _search(
     if request.mode in ("hybrid", "bm25") and bm25_ready:
         text = request.query
         if levers.filler_words:
-            text = understand.bm25_text(text, signals.cached_stopwords(db))
+            text = understand.bm25_text(text)
         bm = best_ranks(queries.bm25_candidates(db, text, n, libs, kinds))
 
     paths = list(dict.fromkeys([*vec, *bm]))

@@ -2,7 +2,7 @@
 
 "how do I set a timeout with httpcore" names httpcore: the search looks there (a user who
 names a library means it). "How do I", "is there a way to" and the like are filler that
-BM25 would otherwise match in thousands of docstrings ("way" and "use" are everywhere).
+BM25 would otherwise match in thousands of docstrings.
 """
 
 from __future__ import annotations
@@ -25,21 +25,30 @@ SPELLINGS = {
     "np": "numpy",
 }
 
-#: filler the index's English stopwords leave in: words of the asking, not of the API
+#: the words of asking, not of the API: "how do I", "is there a way to", "in python". Not
+#: the index's whole stopword list: documents lose those before stemming, but a query word
+#: like "values" still matches through its stem ("valu"), and dropping it would lose that
 FILLER = frozenset(
-    {
-        "python",
-        "programmatically",
-        "possible",
-        "somehow",
-        "easily",
-        "properly",
-        "correctly",
-        "correct",
-        "proper",
-        "best",
+    [
+        "how",
+        "do",
+        "does",
+        "did",
+        "i",
+        "is",
+        "are",
+        "am",
+        "there",
+        "a",
+        "an",
+        "the",
         "way",
         "ways",
+        "to",
+        "can",
+        "could",
+        "would",
+        "should",
         "want",
         "wanna",
         "need",
@@ -50,7 +59,24 @@ FILLER = frozenset(
         "let",
         "lets",
         "me",
-    }
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "python",
+        "programmatically",
+        "possible",
+        "somehow",
+        "easily",
+        "properly",
+        "correctly",
+        "correct",
+        "proper",
+        "best",
+        "what",
+        "which",
+    ]
 )
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -93,23 +119,20 @@ def _marked(text: str, start: int, end: int, query: str, lib: str) -> bool:
     return bool(re.search(rf"\b{re.escape(lib)}(\.\w|'s\b|`)", query, re.IGNORECASE))
 
 
-def bm25_text(query: str, stopwords: frozenset[str]) -> str:
-    """The query without stopwords and filler, for BM25; the query itself if nothing is left.
+def bm25_text(query: str) -> str:
+    """The query without `FILLER`, for BM25; the query itself if nothing is left.
 
-    The index drops stopwords from documents but a query's "using" stems to "use", which
-    documents do contain: removing them before stemming keeps them out.
-
-    >>> bm25_text("how do I split a string on whitespace", frozenset({"how", "do", "i", "a", "on"}))
-    'split string whitespace'
+    >>> bm25_text("how do I split a string on whitespace in python")
+    'split string on whitespace in'
     """
-    kept = [w for w in re.findall(r"\S+", query) if _keeps(w, stopwords)]
+    kept = [w for w in re.findall(r"\S+", query) if _keeps(w)]
     return " ".join(kept) or query
 
 
-def _keeps(token: str, stopwords: frozenset[str]) -> bool:
+def _keeps(token: str) -> bool:
     words = [w.lower() for w in _WORD.findall(token)]
     if not words:
         return False
     if len(words) > 1 or re.search(r"[._]", token.strip(".,;:?!")):
         return True  # identifiers (`read_csv`, `os.path`) are never filler
-    return words[0] not in stopwords and words[0] not in FILLER
+    return words[0] not in FILLER
