@@ -635,6 +635,7 @@ class Workbench:
         cases: list[EvalCase],
         modes: tuple[str, ...] = ("bm25", "vector", "hybrid"),
         search_settings: SearchSettings | None = None,
+        levers: Levers | None = None,
     ) -> tuple[list[EvalRow], list[EvalCase]]:
         """Score each mode on the cases whose expected paths are in the index.
 
@@ -647,7 +648,7 @@ class Workbench:
         relevant, usable, skipped = self._relevant(cases)
 
         def run(question: str, mode: str) -> list[Hit]:
-            return self.search(question, 10, mode=mode, search_settings=search_settings)
+            return self.search(question, 10, mode=mode, search_settings=search_settings, levers=levers)
 
         return [score_mode(m, usable, relevant, run) for m in modes], skipped
 
@@ -689,11 +690,12 @@ class Workbench:
 
         questions, times = self._ranker_questions(cases)
         report = ranker.cross_validate(questions, folds)
-        model = ranker.export(ranker.fit(questions), len(questions))
-        for i, question in enumerate(questions):
-            started = time.perf_counter()
-            ranker.apply(model, [replace(h, explain=dict(h.explain)) for h in question.hits])
-            times[i] += (time.perf_counter() - started) * 1000
+        if ranker.fittable(questions):
+            model = ranker.export(ranker.fit(questions), len(questions))
+            for i, question in enumerate(questions):
+                started = time.perf_counter()
+                ranker.apply(model, [replace(h, explain=dict(h.explain)) for h in question.hits])
+                times[i] += (time.perf_counter() - started) * 1000
         return ablation.held_out_row(f"+ learned_ranker ({folds}-fold held-out)", report, times)
 
     def fit_ranker(self, cases: list[EvalCase]) -> RankerModel:
@@ -708,6 +710,11 @@ class Workbench:
         if self.read_only:
             raise StoreError("saving the ranker writes the file: open it with read_only=False")
         questions, _ = self._ranker_questions(cases)
+        if not ranker.fittable(questions):
+            raise WorkbenchError(
+                f"cannot fit a ranker: the top {ranker.DEPTH} of these questions hold no answer "
+                "(or only answers); use a set with more questions"
+            )
         model = ranker.export(ranker.fit(questions), len(questions))
         self.db.set_meta(ranker.META_KEY, model.to_json())
         search_module.forget_ranker(self.db)

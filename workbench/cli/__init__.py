@@ -245,13 +245,17 @@ def eval_command(
     from workbench.cli.render import render_eval
     from workbench.cli.render_graph import render_calibration, render_multihop
     from workbench.retrieve.evaluation import load_cases
+    from workbench.retrieve.levers import Levers
     from workbench.retrieve.multihop_eval import calibrate as fit_calibration
     from workbench.retrieve.multihop_eval import load_multihop_cases
 
     cases = load_cases(eval_set)
     hop_cases = load_multihop_cases(multihop_set) if multihop_set.exists() and not no_multihop else []
     with _open(db_path) as wb:
-        rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"))
+        # a saved ranker may have been fitted on these very questions: it is judged by
+        # its cross-validated row of the ablation, never in-sample here
+        unfitted = Levers(learned_ranker=False)
+        rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"), levers=unfitted)
         levers = [*wb.evaluate_levers(cases), wb.cross_validate_ranker(cases)] if ablation else []
         report = wb.evaluate_multihop(hop_cases) if hop_cases else None
     if fit_ranker:

@@ -120,18 +120,26 @@ def cross_validate(questions: list[Question], folds: int = 5, seed: int = 0) -> 
     Questions without an answer among their candidates stay in (they count as misses for
     both orders) but add no positive row to training.
     """
+    folds = max(1, min(folds, len(questions)))
     order = list(range(len(questions)))
     random.Random(seed).shuffle(order)
     held_base: list[tuple[list[str], set[str]]] = []
     held_learned: list[tuple[list[str], set[str]]] = []
     for fold in range(folds):
-        test = [questions[i] for i in order[fold::folds]]
+        test = [questions[order[j]] for j in range(fold, len(order), folds)]
         train = [questions[i] for j, i in enumerate(order) if j % folds != fold]
-        model = fit(train)
+        model = fit(train) if fittable(train) else None
         for q in test:
-            held_base.append(([h.definition_path for h in q.hits], q.relevant))
-            held_learned.append((rerank(model, q), q.relevant))
+            plain = [h.definition_path for h in q.hits]
+            held_base.append((plain, q.relevant))
+            held_learned.append((rerank(model, q) if model is not None else plain, q.relevant))
     return FoldReport(folds, len(questions), _metrics(held_base), _metrics(held_learned))
+
+
+def fittable(questions: Sequence[Question]) -> bool:
+    """Whether the candidates hold both answers and non-answers (a model needs both)."""
+    labels = {label for q in questions for label in q.labels()}
+    return labels == {0, 1}
 
 
 #: candidates the saved ranker re-orders (the cross-validation uses the same depth)
