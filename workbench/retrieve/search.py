@@ -163,14 +163,13 @@ def search(
     model = _ranker(db) if levers.learned_ranker else None
     if model is not None:
         request = replace(request, k=max(request.k, model.depth))
-        wanted = original_k
     hits: list[Hit] = []
     if named:
         hits = _search(db, embedder, request, settings, bm25_ready, levers, named)
     if not hits:
         hits = _search(db, embedder, request, settings, bm25_ready, levers, ())
     if model is not None:
-        hits = ranker.apply(model, hits)[:wanted]
+        hits = ranker.apply(model, hits)[:original_k]
     return hits
 
 
