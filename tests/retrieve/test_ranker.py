@@ -87,3 +87,8 @@ def test_a_saved_ranker_is_used_by_every_later_search(indexed, embedder):
         assert hits and all("ranker" in h.explain for h in hits)
         plain = wb.search("fetch a url", 5, levers=Levers(learned_ranker=False))
         assert all("ranker" not in h.explain for h in plain)
+        # `ask` (planner and walk) ranks without it: fitted on lookups, it misleads walks
+        from workbench.facade import _WithoutRanker
+
+        assert all("ranker" not in h.explain for h in _WithoutRanker(wb).search("fetch a url", 5))
+        assert wb.ask("which exception does fetching raise", 3).items is not None
