@@ -14,7 +14,7 @@ from pathlib import Path
 from workbench.errors import UnknownLibraryError
 
 #: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"  # 5: re-exports follow __all__, star imports, `x as x` and package inits
 
 
 @dataclass(frozen=True)
