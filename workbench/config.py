@@ -46,6 +46,7 @@ DEFAULT_LIBRARIES: tuple[str, ...] = (
     "transformers",
     "sentence_transformers",
     "pyarrow",
+    "stdlib",  # the standard library and the builtins (typeshed's stubs + the interpreter)
 )
 
 MAX_QUERY_CHARS = 2000

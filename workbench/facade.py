@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.config import (
     DEFAULT_LIBRARIES,
@@ -45,11 +46,13 @@ from workbench.model import (
     MultiHopCase,
     Subgraph,
 )
-from workbench.retrieve import calibration, multihop, multihop_eval, planner
+from workbench.retrieve import ablation, calibration, multihop, multihop_eval, planner
 from workbench.retrieve import search as search_module
+from workbench.retrieve.ablation import AblationRow
 from workbench.retrieve.cache import SingleFlightCache
 from workbench.retrieve.evaluation import score_mode
 from workbench.retrieve.intents import Hop, relation_chain
+from workbench.retrieve.levers import Levers
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
 from workbench.store import queries, records, swap, writer
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
     from workbench.libraries.progress import IngestProgress
     from workbench.libraries.share import ImportedLibrary
     from workbench.libraries.update import UpdateCheck
+    from workbench.retrieve.ranker import Question, RankerModel
     from workbench.store.backup import BackupResult
     from workbench.store.manifest import Manifest
 
@@ -194,11 +198,13 @@ class Workbench:
         libraries: list[str] | None = None,
         kinds: list[str] | None = None,
         search_settings: SearchSettings | None = None,
+        levers: Levers | None = None,
     ) -> list[Hit]:
         """Ranked entities for a query. See `workbench.retrieve.search.search`.
 
         `search_settings` ranks this one query with other knobs than `settings.search`
-        (an evaluation of candidate settings); results are cached per (query, settings).
+        (an evaluation of candidate settings), `levers` with other ranking levers (the
+        ablation of `workbench eval`); results are cached per (query, settings, levers).
         """
         request = search_module.validate(
             query, k, mode, libraries, kinds, known_libraries=self.library_names()
@@ -207,10 +213,20 @@ class Workbench:
         if search_settings is not None:
             validate_search_settings(search_settings)
 
-        def run() -> list[Hit]:
-            return search_module.search(self.db, self.embedder, request, chosen, bm25_ready=self._bm25())
+        chosen_levers = levers or Levers()
 
-        return list(self._searches.get((request, chosen), run))
+        def run() -> list[Hit]:
+            return search_module.search(
+                self.db,
+                self.embedder,
+                request,
+                chosen,
+                bm25_ready=self._bm25(),
+                levers=chosen_levers,
+                known_libraries=self.library_names(),
+            )
+
+        return list(self._searches.get((request, chosen, chosen_levers), run))
 
     def clear_caches(self) -> None:
         """Forget cached search results (benchmarks time queries, not the cache)."""
@@ -575,7 +591,7 @@ class Workbench:
             k=k,
             max_hops=max_hops,
             chain=hops,
-            seeds=self.search(question, max(multihop.SEEDS, k)),
+            seeds=self.search(question, max(multihop.SEEDS, k), levers=WALK_LEVERS),
             vectors=self._chunk_vectors(),
         )
 
@@ -637,7 +653,7 @@ class Workbench:
         clauses = [hop.text for hop in relation_chain(question, max_hops) if hop.text]
         self.embedder.embed_queries([*(step.query for step in the_plan.steps), *clauses])
         runner = planner.Planner(
-            self,
+            _WithoutRanker(self),
             lambda score, relative: calibration.probability(score, relative, calibration.SEARCH),
             k=k,
             timeout=timeout,
@@ -664,6 +680,7 @@ class Workbench:
         cases: list[EvalCase],
         modes: tuple[str, ...] = ("bm25", "vector", "hybrid"),
         search_settings: SearchSettings | None = None,
+        levers: Levers | None = None,
     ) -> tuple[list[EvalRow], list[EvalCase]]:
         """Score each mode on the cases whose expected paths are in the index.
 
@@ -673,6 +690,15 @@ class Workbench:
         Returns:
             (one row per mode, the cases left out because no expected path is indexed).
         """
+        relevant, usable, skipped = self._relevant(cases)
+
+        def run(question: str, mode: str) -> list[Hit]:
+            return self.search(question, 10, mode=mode, search_settings=search_settings, levers=levers)
+
+        return [score_mode(m, usable, relevant, run) for m in modes], skipped
+
+    def _relevant(self, cases: list[EvalCase]) -> tuple[dict[str, set[str]], list[EvalCase], list[EvalCase]]:
+        """(case id -> definition paths, usable cases, cases with no expected path indexed)."""
         relevant: dict[str, set[str]] = {}
         usable, skipped = [], []
         for case in cases:
@@ -682,11 +708,71 @@ class Workbench:
                 usable.append(case)
             else:
                 skipped.append(case)
+        return relevant, usable, skipped
 
-        def run(question: str, mode: str) -> list[Hit]:
-            return self.search(question, 10, mode=mode, search_settings=search_settings)
+    def _ranker_questions(self, cases: list[EvalCase]) -> tuple[list[Question], list[float]]:
+        """Each usable case's top hybrid candidates (no saved ranker involved) and the
+        milliseconds each search took."""
+        from workbench.retrieve import ranker
 
-        return [score_mode(m, usable, relevant, run) for m in modes], skipped
+        relevant, usable, _ = self._relevant(cases)
+        plain = Levers(learned_ranker=False)
+        self.embedder.load()
+        self.clear_caches()
+        questions, times = [], []
+        for case in usable:
+            started = time.perf_counter()
+            hits = self.search(case.question, ranker.DEPTH, levers=plain)
+            times.append((time.perf_counter() - started) * 1000)
+            questions.append(ranker.Question(hits, relevant[case.id]))
+        return questions, times
+
+    def cross_validate_ranker(self, cases: list[EvalCase], folds: int = 5) -> AblationRow:
+        """The learned ranker's ablation row: k-fold held-out means over `cases` (each
+        question scored by a model fitted without it) and the p95 of a search of the top
+        candidates plus their re-ranking (see `workbench.retrieve.ranker`)."""
+        from workbench.retrieve import ranker
+
+        questions, times = self._ranker_questions(cases)
+        report = ranker.cross_validate(questions, folds)
+        if ranker.fittable(questions):
+            model = ranker.export(ranker.fit(questions), len(questions))
+            for i, question in enumerate(questions):
+                started = time.perf_counter()
+                ranker.apply(model, [replace(h, explain=dict(h.explain)) for h in question.hits])
+                times[i] += (time.perf_counter() - started) * 1000
+        return ablation.held_out_row(f"+ learned_ranker ({folds}-fold held-out)", report, times)
+
+    def fit_ranker(self, cases: list[EvalCase]) -> RankerModel:
+        """Fit the learned ranker on every usable case and save it in the file, where every
+        face's hybrid search then uses it (`Levers.learned_ranker`).
+
+        Raises:
+            StoreError: the file is open read-only.
+        """
+        from workbench.retrieve import ranker
+
+        if self.read_only:
+            raise StoreError("saving the ranker writes the file: open it with read_only=False")
+        questions, _ = self._ranker_questions(cases)
+        if not ranker.fittable(questions):
+            raise WorkbenchError(
+                f"cannot fit a ranker: the top {ranker.DEPTH} of these questions hold no answer "
+                "(or only answers); use a set with more questions"
+            )
+        model = ranker.export(ranker.fit(questions), len(questions))
+        self.db.set_meta(ranker.META_KEY, model.to_json())
+        search_module.forget_ranker(self.db)
+        self.clear_caches()
+        return model
+
+    def evaluate_levers(self, cases: list[EvalCase]) -> list[AblationRow]:
+        """Hybrid search with each ranking lever on and off (see `workbench.retrieve.ablation`);
+        each row's latency includes embedding the question (the model is loaded first)."""
+        relevant, usable, _ = self._relevant(cases)
+        self.embedder.load()
+        self.clear_caches()
+        return ablation.ablate(usable, relevant, lambda q, levers: self.search(q, 10, levers=levers))
 
     def evaluate_multihop(self, cases: list[MultiHopCase], k: int = 5) -> MultiHopReport:
         """Search alone against the planner (search + graph) on multi-hop questions.
@@ -912,3 +998,23 @@ def _size(path: Path) -> int:
     """Bytes of a DuckDB file and its write-ahead log."""
     wal = _wal(path)
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+#: the walk and the planner rank without the learned ranker: it was fitted on lookup
+#: answers, and re-ordering a walk's seeds by it cost `ask` 0.09 answer@5 on the
+#: multi-hop set (0.905 -> 0.811), while lookups gain from it
+WALK_LEVERS = Levers(learned_ranker=False)
+
+
+class _WithoutRanker:
+    """The facade as the planner's services, its searches without the learned ranker."""
+
+    def __init__(self, wb: Workbench) -> None:
+        self._wb = wb
+
+    def search(self, query: str, k: int = 10, **options: Any) -> list[Hit]:
+        options.setdefault("levers", WALK_LEVERS)
+        return self._wb.search(query, k, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wb, name)

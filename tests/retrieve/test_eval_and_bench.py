@@ -36,6 +36,11 @@ def test_eval_reports_three_modes_and_skips_unindexed(built_db: Path, eval_set: 
     assert rows["hybrid"]["recall_at_10"] == 1.0
     for row in rows.values():
         assert 0 <= row["mrr_at_10"] <= row["recall_at_10"] <= 1
+    ablation = {r["name"]: r for r in payload["ablation"]}
+    assert {"all levers", "- named_library", "- filler_words", "- graph_prior", "no levers"} < set(ablation)
+    assert ablation["all levers"]["recall_at_10"] == rows["hybrid"]["recall_at_10"]
+    held_out = [r for name, r in ablation.items() if "held-out" in name]
+    assert len(held_out) == 1 and held_out[0]["n"] == 4 and held_out[0]["p95_ms"] > 0
 
 
 def test_eval_table_lists_misses(built_db: Path, eval_set: Path):
@@ -43,6 +48,7 @@ def test_eval_table_lists_misses(built_db: Path, eval_set: Path):
     assert result.exit_code == 0
     assert "recall@10" in result.output and "hybrid" in result.output
     assert "1 questions skipped" in result.output
+    assert "ablation" in result.output and "graph_prior" in result.output
 
 
 def test_bad_eval_set_is_a_clear_error(built_db: Path, tmp_path: Path):

@@ -44,7 +44,7 @@ def test_hybrid_explains_its_score(wb):
     assert hit.path == "wbfixture.read_csv"
     ex = hit.explain
     assert ex["name_boost"] > 0 and ex["public_boost"] > 0
-    parts = ex["rrf"] + ex["member_support"] + ex["name_boost"] + ex["public_boost"]
+    parts = ex["rrf"] + ex["member_support"] + ex["name_boost"] + ex["public_boost"] + ex["graph_prior"]
     assert hit.score == pytest.approx(parts, abs=1e-6)
 
 

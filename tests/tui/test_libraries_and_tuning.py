@@ -144,6 +144,9 @@ async def test_change_a_weight_evaluate_and_save(db_copy, embedder, tmp_path):
         await pilot.press("f6")
         view = app.query_one(TuningView)
         view.query_one("#knob-vector_weight").value = "0"
+        # no vectors alone leaves these 11 questions' answers where they were once the graph
+        # prior orders close calls: take BM25 away too, and only boosts and the prior rank
+        view.query_one("#knob-bm25_weight").value = "0"
         view.query_one("#knob-candidates").value = "10"
         view.query_one("#knob-exact_name_boost").value = "0"
         view.action_evaluate()

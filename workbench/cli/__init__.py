@@ -46,6 +46,9 @@ def main() -> None:
 @click.option("--installed", is_flag=True, help="Every installed package, most depended-on first.")
 @click.option("--top", type=click.IntRange(min=1), help="With --installed or the default set: the first N.")
 @click.option("--force", is_flag=True, help="Re-ingest even when the sources are unchanged.")
+@click.option(
+    "--stdlib", "with_stdlib", is_flag=True, help="The standard library and builtins (same as NAME stdlib)."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @db_option
 @reports_errors
@@ -54,17 +57,21 @@ def ingest(
     installed: bool,
     top: int | None,
     force: bool,
+    with_stdlib: bool,
     quiet: bool,
     db_path: Path | None,
 ) -> None:
     """Read libraries with griffe and index them (one transaction per library).
 
-    With no NAME, ingests the default set: the workbench's own dependencies.
+    With no NAME, ingests the default set: the workbench's own dependencies and the
+    standard library (`stdlib`: typeshed's stubs, docstrings from this Python).
 
-    Example: workbench ingest httpx polars     workbench ingest --installed --top 30
+    Example: workbench ingest httpx polars     workbench ingest --stdlib
     """
     from workbench.cli.progress import RichIngestProgress, print_ingest_summary
 
+    if with_stdlib:
+        names = (*names, "stdlib")
     if names and (installed or top):
         raise click.UsageError("give library names or --installed/--top, not both")
     with _open(db_path, read_only=False) as wb:
@@ -203,6 +210,17 @@ def compact(destination: Path | None, db_path: Path | None) -> None:
     type=click.Choice(SEARCH_MODES),
     help="Only these modes [default: all three].",
 )
+@click.option(
+    "--ablation/--no-ablation",
+    default=True,
+    show_default=True,
+    help="Hybrid with each ranking lever off in turn, with p95 latency.",
+)
+@click.option(
+    "--fit-ranker",
+    is_flag=True,
+    help="Fit the learned ranker on the set and save it in the file (every face uses it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Metrics as JSON.")
 @db_option
 @reports_errors
@@ -213,11 +231,14 @@ def eval_command(
     calibrate: bool,
     misses: bool,
     modes: tuple[str, ...],
+    ablation: bool,
+    fit_ranker: bool,
     as_json: bool,
     db_path: Path | None,
 ) -> None:
-    """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side, then
-    multi-hop success of hybrid alone against hybrid + graph.
+    """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side, the
+    ablation of hybrid's ranking levers (the learned ranker by 5-fold cross-validation),
+    then multi-hop success of hybrid alone against hybrid + graph.
 
     Example: workbench eval --set data/eval/questions.jsonl --misses --calibrate
     """
@@ -226,14 +247,23 @@ def eval_command(
     from workbench.cli.render import render_eval
     from workbench.cli.render_graph import render_calibration, render_multihop
     from workbench.retrieve.evaluation import load_cases
+    from workbench.retrieve.levers import Levers
     from workbench.retrieve.multihop_eval import calibrate as fit_calibration
     from workbench.retrieve.multihop_eval import load_multihop_cases
 
     cases = load_cases(eval_set)
     hop_cases = load_multihop_cases(multihop_set) if multihop_set.exists() and not no_multihop else []
     with _open(db_path) as wb:
-        rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"))
+        # a saved ranker may have been fitted on these very questions: it is judged by
+        # its cross-validated row of the ablation, never in-sample here
+        unfitted = Levers(learned_ranker=False)
+        rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"), levers=unfitted)
+        levers = [*wb.evaluate_levers(cases), wb.cross_validate_ranker(cases)] if ablation else []
         report = wb.evaluate_multihop(hop_cases) if hop_cases else None
+    if fit_ranker:
+        with _open(db_path, read_only=False) as wb:
+            model = wb.fit_ranker(cases)
+        click.echo(f"learned ranker fitted on {model.trained_on} questions, saved in {wb.path}", err=True)
     fitted = {}
     if calibrate:
         from workbench.retrieve.multihop_eval import search_scored
@@ -246,6 +276,8 @@ def eval_command(
         if report:
             payload["multihop"] = [asdict(r) for r in report.rows]
             payload["multihop_skipped"] = [c.id for c in report.skipped]
+        if levers:
+            payload["ablation"] = [asdict(r) for r in levers]
         if fitted:
             payload["calibration"] = {
                 k: {
@@ -259,6 +291,10 @@ def eval_command(
         return
     console = _console()
     render_eval(console, rows, skipped, show_misses=misses)
+    if levers:
+        from workbench.cli.render import render_ablation
+
+        render_ablation(console, levers)
     if report:
         render_multihop(console, report, show_misses=misses)
     if fitted:

@@ -242,3 +242,22 @@ def render_update_bench(console: Console, result: dict[str, Any]) -> None:
         *(f"{result[k]:.2f}" if isinstance(result[k], float) else str(result[k]) for _, k in columns)
     )
     console.print(table)
+
+
+def render_ablation(console: Console, rows: list) -> None:
+    """Hybrid search with each lever on and off: quality and latency per row."""
+    n = rows[0].n if rows else 0
+    table = Table(title=f"ablation: hybrid, each lever off in turn ({n} questions)")
+    for col in ("levers", "R@1", "R@5", "R@10", "MRR", "nDCG", "p95 ms"):
+        table.add_column(col, justify="right" if col != "levers" else "left")
+    for r in rows:
+        table.add_row(
+            r.name,
+            f"{r.recall_at_1:.3f}",
+            f"{r.recall_at_5:.3f}",
+            f"{r.recall_at_10:.3f}",
+            f"{r.mrr_at_10:.3f}",
+            f"{r.ndcg_at_10:.3f}",
+            f"{r.p95_ms:.0f}",
+        )
+    console.print(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,37 @@ def is_test_module(name: str) -> bool:
     return name in {"tests", "test", "conftest"} or name.startswith("test_")
 
 
+def _reexports_without_all(module: griffe.Object, name: str, alias: griffe.Alias, target: str) -> bool:
+    """Whether a public import in a module without `__all__` re-exports the name there.
+
+    The explicit forms always do: `from a import *` and the redundant alias
+    `from a import x as x` (PEP 484's re-export, what stubs use). Otherwise only a
+    package's `__init__` re-exports by import (`from ._core import Client` in
+    `httpx/__init__.py`), and only what lives below it or in a companion root (compiled
+    cores, stubs). A plain module imports to use: `rich.box` imports `Table` from
+    `rich.table` (under `TYPE_CHECKING`), which does not make `rich.box.Table` a public path
+    for it, and neither does an `__init__` importing from elsewhere in its own library.
+    """
+    if getattr(alias, "wildcard_imported", False) or _redundant_alias(module, name, alias):
+        return True
+    if not getattr(module, "is_init_module", False):
+        return False
+    root = module.path.split(".", 1)[0]
+    return target.startswith(module.path + ".") or target.split(".", 1)[0] != root
+
+
+def _redundant_alias(module: griffe.Object, name: str, alias: griffe.Alias) -> bool:
+    """The import statement says `name as name` (read off the module's lines)."""
+    first, last = getattr(alias, "alias_lineno", None), getattr(alias, "alias_endlineno", None)
+    if not first:
+        return False
+    try:
+        lines = module.lines[first - 1 : last or first]
+    except Exception:  # no source lines kept for this module
+        return False
+    return re.search(rf"\b{re.escape(name)}\s+as\s+{re.escape(name)}\b", "\n".join(lines)) is not None
+
+
 class _Walker:
     """One pass over the griffe tree: entities, then alias resolution, then public paths."""
 
@@ -188,7 +220,7 @@ class _Walker:
             exported = {str(e) if isinstance(e, str) else getattr(e, "name", str(e)) for e in exports}
             if name not in exported:
                 return
-        elif is_private_name(name):
+        elif is_private_name(name) or not _reexports_without_all(parent, name, alias, target):
             return
         self.raw_aliases[f"{parent.path}.{name}"] = target
 
@@ -261,7 +293,8 @@ class _Walker:
             for alias in via_alias.get(path, []):
                 options.append(reach(alias))
             public = [p for p in options if is_public_path(p)]
-            cache[path] = min(public or options, key=lambda p: (p.count("."), len(p), p))
+            # among equally short ways, the defining one: `rich.table.Table` stays
+            cache[path] = min(public or options, key=lambda p: (p.count("."), p != path, len(p), p))
             return cache[path]
 
         for path, entity in self.entities.items():

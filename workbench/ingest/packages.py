@@ -14,7 +14,7 @@ from pathlib import Path
 from workbench.errors import UnknownLibraryError
 
 #: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"  # 5: re-exports follow __all__, star imports, `x as x` and package inits
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,13 @@ def find_package(name: str) -> InstalledPackage:
     Raises:
         UnknownLibraryError: nothing of that name is importable here.
     """
+    if name in ("stdlib", "python"):  # the standard library and the builtins
+        from workbench.ingest.stdlib import stdlib_package
+
+        package = stdlib_package()
+        if package is None:
+            raise UnknownLibraryError("the standard library needs typeshed's stubs: pip install jedi")
+        return package
     import_name = _import_name(name) or name
     try:
         spec = importlib.util.find_spec(import_name) if re.fullmatch(r"[\w.]+", import_name) else None

@@ -46,6 +46,8 @@ def package_license(package: InstalledPackage) -> str:
     """License of a package: from its unpacked wheel's METADATA, else installed metadata."""
     if package.metadata_dir is not None:
         return license_from_metadata(metadata.PathDistribution(package.metadata_dir).metadata)
+    if package.name == "stdlib":
+        return "PSF-2.0"  # the standard library ships with Python, under its license
     return license_of(package.distribution)
 
 

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 from workbench.embed.embedder import Embedder
 from workbench.errors import LibraryLoadError, LibraryOptedOutError, UnknownLibraryError
 from workbench.graph import build as graph_build
+from workbench.ingest import stdlib
 from workbench.ingest.chunking import chunk_entities
 from workbench.ingest.extract import extract
 from workbench.ingest.loader import load_package
@@ -122,8 +123,12 @@ def ingest_package(
         return report
 
     progress.phase(package.name, "loading with griffe")
-    root = load_package(package)
-    extraction = extract(package, root)
+    if stdlib.is_stdlib(package):
+        root = None
+        extraction = stdlib.read_stdlib(package)
+    else:
+        root = load_package(package)
+        extraction = extract(package, root)
     _refuse_lost_modules(db, package, extraction.entities)
     _diff(report, records.content_hashes(db, package.name), extraction.entities)
     report.load_seconds = time.perf_counter() - started

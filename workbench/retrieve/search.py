@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workbench.config import MAX_QUERY_CHARS, SearchSettings
 from workbench.embed.embedder import Embedder, vector_literal
@@ -13,8 +14,10 @@ from workbench.errors import QueryError
 from workbench.ingest.identifiers import query_words
 from workbench.inputs import check_text
 from workbench.model import KINDS, SEARCH_MODES, Hit
+from workbench.retrieve import ranker, understand
 from workbench.retrieve.fusion import best_ranks, rrf
-from workbench.store import queries
+from workbench.retrieve.levers import NO_LEVERS, Levers, graph_prior
+from workbench.store import queries, signals
 from workbench.store.database import Database
 
 
@@ -159,6 +162,8 @@ def search(
     settings: SearchSettings | None = None,
     *,
     bm25_ready: bool = True,
+    levers: Levers | None = None,
+    known_libraries: set[str] | frozenset[str] | None = None,
 ) -> list[Hit]:
     """Ranked entities for a query (one hit per entity, its best chunk counts).
 
@@ -168,9 +173,58 @@ def search(
     entity, e.g. `read_csv`) and public over private paths.
     When the file has no BM25 index yet (`bm25_ready=False`, e.g. an ingest was killed
     before its first index build), hybrid falls back to vectors alone.
+
+    `levers` (see `workbench.retrieve.levers`) add query understanding and the graph
+    prior; `known_libraries` (the file's, read when not given) are the names a query may use.
     """
     settings = settings or SearchSettings()
-    libs = list(request.libraries) or None
+    # bm25 and vector modes stay the raw retrievers that hybrid fuses
+    levers = (levers or Levers()) if request.mode == "hybrid" else NO_LEVERS
+    original_k = request.k
+    named: tuple[str, ...] = ()
+    if levers.named_library and not request.libraries:
+        known = known_libraries if known_libraries is not None else signals.library_names(db)
+        named = understand.named_libraries(request.query, known)
+    model = _ranker(db) if levers.learned_ranker else None
+    if model is not None:
+        request = replace(request, k=max(request.k, model.depth))
+    hits: list[Hit] = []
+    if named:
+        hits = _search(db, embedder, request, settings, bm25_ready, levers, named)
+    if not hits:
+        hits = _search(db, embedder, request, settings, bm25_ready, levers, ())
+    if model is not None:
+        hits = ranker.apply(model, hits)[:original_k]
+    return hits
+
+
+_RANKERS: weakref.WeakKeyDictionary[Database, ranker.RankerModel | None] = weakref.WeakKeyDictionary()
+
+
+def _ranker(db: Database) -> ranker.RankerModel | None:
+    """The learned ranker saved in the file, read once per open file."""
+    if db not in _RANKERS:
+        text = db.meta(ranker.META_KEY)
+        _RANKERS[db] = ranker.RankerModel.from_json(text) if text else None
+    return _RANKERS[db]
+
+
+def forget_ranker(db: Database) -> None:
+    """Read the saved ranker again at the next search (after it was saved or removed)."""
+    _RANKERS.pop(db, None)
+
+
+def _search(
+    db: Database,
+    embedder: Embedder | None,
+    request: SearchRequest,
+    settings: SearchSettings,
+    bm25_ready: bool,
+    levers: Levers,
+    named: tuple[str, ...],
+) -> list[Hit]:
+    """One pass of `search`, within the libraries the query named if any."""
+    libs = list(request.libraries or named) or None
     kinds = list(request.kinds) or None
     n = max(settings.candidates, request.k * 3)
     vec: dict[str, tuple[int, float]] = {}
@@ -185,7 +239,10 @@ def search(
         if request.mode == "bm25" and not bm25_ready:
             raise QueryError("this file has no BM25 index yet: run `workbench ingest` to build it")
         if request.mode in ("hybrid", "bm25") and bm25_ready:
-            bm = best_ranks(queries.bm25_candidates(db, request.query, n, libs, kinds))
+            text = request.query
+            if levers.filler_words:
+                text = understand.bm25_text(text)
+            bm = best_ranks(queries.bm25_candidates(db, text, n, libs, kinds))
     finally:
         if vector_branch is not None:
             vec = best_ranks(vector_branch.result())
@@ -204,6 +261,9 @@ def search(
                     info[parent] = _class_row(parent, member_of[parent])
                     paths.append(parent)
     terms = _identifier_terms(request.query) if request.mode == "hybrid" else set()
+    degrees: dict[str, int] = {}
+    if request.mode == "hybrid" and levers.graph_prior > 0:
+        degrees = signals.in_degrees(db, [p for p in paths if p in info])
     scored: list[tuple[float, str, dict]] = []
     for path in paths:
         row = info.get(path)
@@ -224,7 +284,8 @@ def search(
             name_hit = _names_entity(row, terms)
             name_boost = settings.exact_name_boost if name_hit else 0.0
             public_boost = settings.public_boost if row["is_public"] else 0.0
-            score = fused_score + members + name_boost + public_boost
+            prior = graph_prior(degrees.get(path, 0), levers.graph_prior)
+            score = fused_score + members + name_boost + public_boost + prior
             explain = {
                 "vector_rank": v_rank,
                 "vector_similarity": None if v_score is None else round(v_score, 4),
@@ -234,6 +295,9 @@ def search(
                 "member_support": round(members, 6),
                 "name_boost": name_boost,
                 "public_boost": public_boost,
+                "in_degree": degrees.get(path, 0),
+                "graph_prior": round(prior, 6),
+                "named_libraries": list(named),
             }
         scored.append((score, path, explain))
     scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))

@@ -1,0 +1,86 @@
+"""Query understanding (a named library, filler words) and the graph prior, on their own and
+in hybrid search over the real test index."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.retrieve.levers import NO_LEVERS, Levers, graph_prior
+from workbench.retrieve.understand import bm25_text, named_libraries
+
+KNOWN = frozenset({"httpx", "httpcore", "polars", "click", "rich", "huggingface_hub", "yaml"})
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("set a pool timeout with httpcore", ("httpcore",)),
+        ("how do I explode a list column in Polars?", ("polars",)),
+        ("convert a polars frame for httpx", ("polars", "httpx")),
+        ("download a file from the Hugging Face Hub", ("huggingface_hub",)),
+        ("load a config with PyYAML", ("yaml",)),
+        ("prompt for a yes/no confirmation in click", ("click",)),
+        ("what does click.confirm return", ("click",)),
+    ],
+)
+def test_a_library_the_query_names_is_found(query, named):
+    assert named_libraries(query, KNOWN) == named
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["click a button in the terminal app", "print rich text with colours", "httpxyz client", "polarsish"],
+)
+def test_words_that_only_look_like_library_names_are_not(query):
+    assert named_libraries(query, KNOWN) == ()
+
+
+def test_a_library_that_is_not_indexed_is_not_named():
+    assert named_libraries("read a csv with pandas", KNOWN) == ()
+
+
+def test_filler_leaves_the_bm25_query_but_identifiers_stay():
+    assert bm25_text("Is there a way to split a string on whitespace?") == "split string on whitespace?"
+    assert bm25_text("how do I call read_csv in python") == "call read_csv in"
+    assert bm25_text("how do I") == "how do I"  # nothing left: the query as typed
+
+
+def test_the_graph_prior_grows_with_in_degree_and_saturates():
+    values = [graph_prior(n, 0.01) for n in (0, 1, 10, 100, 200, 10_000)]
+    assert values[0] == 0.0 and values == sorted(values) and values[-1] == values[-2] == 0.01
+    assert graph_prior(50, 0.0) == 0.0
+
+
+def test_each_lever_can_be_switched_off_alone():
+    levers = Levers()
+    assert levers.without("graph_prior").graph_prior == 0.0
+    assert levers.without("named_library") == Levers(named_library=False)
+    assert Levers(named_library=False, filler_words=False, graph_prior=0.0, learned_ranker=False) == NO_LEVERS
+
+
+def test_a_named_library_keeps_the_hits_inside_it(wb):
+    question = "encode a name to bytes"
+    anywhere = {h.library for h in wb.search(question, 10, levers=NO_LEVERS)}
+    assert len(anywhere) > 1
+    named = wb.search(f"{question} with idna", 10)
+    assert named and {h.library for h in named} == {"idna"}
+    assert named[0].explain["named_libraries"] == ["idna"]
+
+
+def test_the_caller_s_library_filter_wins_over_the_named_one(wb):
+    hits = wb.search("encode a name with idna", 5, libraries=["h11"])
+    assert hits and {h.library for h in hits} == {"h11"}
+
+
+def test_explain_carries_the_graph_prior(wb):
+    hits = wb.search("connection to an HTTP server", 10)
+    assert all("graph_prior" in h.explain and "in_degree" in h.explain for h in hits)
+    pointed_at = [h for h in hits if h.explain["in_degree"] > 0]
+    assert pointed_at and all(h.explain["graph_prior"] > 0 for h in pointed_at)
+    off = wb.search("connection to an HTTP server", 10, levers=Levers(graph_prior=0.0))
+    assert all(h.explain["graph_prior"] == 0 for h in off)
+
+
+def test_bm25_and_vector_modes_stay_the_raw_retrievers(wb):
+    hits = wb.search("encode a name with idna", 10, mode="bm25")
+    assert "graph_prior" not in hits[0].explain

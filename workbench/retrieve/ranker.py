@@ -1,0 +1,209 @@
+"""A learned re-ranker over the features hybrid search already computes, judged only by
+k-fold cross-validation: fitted on some questions, scored on the others.
+
+Each question's top candidates (from hybrid search with every lever) become feature rows,
+labelled by whether they answer it; a logistic regression learns how to weigh them. The
+held-out mean is what `workbench eval` reports, beside the unlearned order on the same
+folds, so a gain that only fits the questions it was fitted to cannot show.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from workbench.model import Hit
+from workbench.retrieve.metrics import mrr_at, ndcg_at, recall_at
+
+KINDS = ("class", "function", "method", "property", "attribute", "module")
+FEATURES: tuple[str, ...] = (
+    "rrf",
+    "vector_similarity",
+    "bm25_relative",
+    "vector_reciprocal_rank",
+    "bm25_reciprocal_rank",
+    "names_entity",
+    "public",
+    "member_support",
+    "log_in_degree",
+    "path_depth",
+    "has_summary",
+    *(f"kind_{k}" for k in KINDS),
+)
+
+
+def features(hit: Hit, best_bm25: float) -> list[float]:
+    """One candidate's feature row (see `FEATURES`); `best_bm25` scales its BM25 score."""
+    e = hit.explain
+    v_rank, b_rank = e.get("vector_rank"), e.get("bm25_rank")
+    return [
+        float(e.get("rrf") or 0.0) * 100,
+        float(e.get("vector_similarity") or 0.0),
+        float(e.get("bm25_score") or 0.0) / best_bm25 if best_bm25 else 0.0,
+        1.0 / v_rank if v_rank else 0.0,
+        1.0 / b_rank if b_rank else 0.0,
+        1.0 if e.get("name_boost") else 0.0,
+        1.0 if hit.is_public else 0.0,
+        float(e.get("member_support") or 0.0) * 100,
+        math.log1p(int(e.get("in_degree") or 0)),
+        float(hit.path.count(".")),
+        1.0 if hit.summary else 0.0,
+        *(1.0 if hit.kind == k else 0.0 for k in KINDS),
+    ]
+
+
+@dataclass
+class Question:
+    """A question's candidates (best first, as hybrid ranked them) and its answers."""
+
+    hits: list[Hit]
+    relevant: set[str]
+
+    def rows(self) -> list[list[float]]:
+        best = max((float(h.explain.get("bm25_score") or 0.0) for h in self.hits), default=0.0)
+        return [features(h, best) for h in self.hits]
+
+    def labels(self) -> list[int]:
+        return [1 if h.definition_path in self.relevant else 0 for h in self.hits]
+
+
+@dataclass
+class FoldReport:
+    """Held-out means over the folds: the unlearned order against the learned one."""
+
+    folds: int
+    n: int
+    baseline: dict[str, float]
+    learned: dict[str, float]
+
+
+def _metrics(orders: list[tuple[list[str], set[str]]]) -> dict[str, float]:
+    n = max(len(orders), 1)
+    return {
+        "recall_at_1": sum(recall_at(r, w, 1) for r, w in orders) / n,
+        "recall_at_5": sum(recall_at(r, w, 5) for r, w in orders) / n,
+        "recall_at_10": sum(recall_at(r, w, 10) for r, w in orders) / n,
+        "mrr_at_10": sum(mrr_at(r, w, 10) for r, w in orders) / n,
+        "ndcg_at_10": sum(ndcg_at(r, w, 10) for r, w in orders) / n,
+    }
+
+
+def fit(questions: Sequence[Question]) -> Any:
+    """A standardised logistic regression over the candidates of `questions`."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = [row for q in questions for row in q.rows()]
+    y = [label for q in questions for label in q.labels()]
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000))
+    model.fit(x, y)
+    return model
+
+
+def rerank(model: Any, question: Question) -> list[str]:
+    """The question's candidates ordered by the model's probability (ties: hybrid's order)."""
+    if not question.hits:
+        return []
+    scores = model.predict_proba(question.rows())[:, 1]
+    order = sorted(range(len(question.hits)), key=lambda i: (-scores[i], i))
+    return [question.hits[i].definition_path for i in order]
+
+
+def cross_validate(questions: list[Question], folds: int = 5, seed: int = 0) -> FoldReport:
+    """k-fold cross-validation: each question is scored by a model that never saw it.
+
+    Questions without an answer among their candidates stay in (they count as misses for
+    both orders) but add no positive row to training.
+    """
+    folds = max(1, min(folds, len(questions)))
+    order = list(range(len(questions)))
+    random.Random(seed).shuffle(order)
+    held_base: list[tuple[list[str], set[str]]] = []
+    held_learned: list[tuple[list[str], set[str]]] = []
+    for fold in range(folds):
+        test = [questions[order[j]] for j in range(fold, len(order), folds)]
+        train = [questions[i] for j, i in enumerate(order) if j % folds != fold]
+        model = fit(train) if fittable(train) else None
+        for q in test:
+            plain = [h.definition_path for h in q.hits]
+            held_base.append((plain, q.relevant))
+            held_learned.append((rerank(model, q) if model is not None else plain, q.relevant))
+    return FoldReport(folds, len(questions), _metrics(held_base), _metrics(held_learned))
+
+
+def fittable(questions: Sequence[Question]) -> bool:
+    """Whether the candidates hold both answers and non-answers (a model needs both)."""
+    labels = {label for q in questions for label in q.labels()}
+    return labels == {0, 1}
+
+
+#: candidates the saved ranker re-orders (the cross-validation uses the same depth)
+DEPTH = 30
+#: where the fitted ranker lives in the file's metadata (`workbench eval --fit-ranker`)
+META_KEY = "learned_ranker"
+
+
+@dataclass(frozen=True)
+class RankerModel:
+    """A fitted ranker as plain numbers: applied with a dot product, no scikit-learn in
+    query processes; saved as JSON in the file so every face uses it."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    depth: int = DEPTH
+    trained_on: int = 0
+
+    def logit(self, row: list[float]) -> float:
+        return self.intercept + sum(
+            c * (x - m) / (s or 1.0) for c, x, m, s in zip(self.coef, row, self.mean, self.scale, strict=True)
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RankerModel | None:
+        """The saved model, or None when it is unreadable or has other features."""
+        try:
+            raw = json.loads(text)
+            model = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        except (ValueError, TypeError):
+            return None
+        return model if model.features == FEATURES else None
+
+
+def export(pipeline: Any, trained_on: int) -> RankerModel:
+    """A scikit-learn pipeline from `fit` as a `RankerModel`."""
+    scaler, regression = pipeline[0], pipeline[-1]
+    return RankerModel(
+        features=FEATURES,
+        mean=tuple(float(v) for v in scaler.mean_),
+        scale=tuple(float(v) for v in scaler.scale_),
+        coef=tuple(float(v) for v in regression.coef_[0]),
+        intercept=float(regression.intercept_[0]),
+        trained_on=trained_on,
+    )
+
+
+def apply(model: RankerModel, hits: list[Hit]) -> list[Hit]:
+    """Hybrid's top `model.depth` hits re-ordered by the model (the rest follow), each with
+    its logit in `explain["ranker"]`; ranks renumbered, scores left as hybrid made them."""
+    head, tail = hits[: model.depth], hits[model.depth :]
+    best = max((float(h.explain.get("bm25_score") or 0.0) for h in head), default=0.0)
+    logits = [model.logit(features(h, best)) for h in head]
+    order = sorted(range(len(head)), key=lambda i: (-logits[i], i))
+    out = []
+    for rank, hit in enumerate([*(head[i] for i in order), *tail], start=1):
+        hit.rank = rank
+        out.append(hit)
+    for i, hit in enumerate(head):
+        hit.explain["ranker"] = round(logits[i], 4)
+    return out
