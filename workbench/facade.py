@@ -55,7 +55,7 @@ from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.levers import Levers
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
-from workbench.store import queries, records, swap, writer
+from workbench.store import queries, records, signals, swap, writer
 from workbench.store.database import Database
 from workbench.store.guard import guard_methods
 from workbench.store.state import StateFile, state_path
@@ -519,6 +519,8 @@ class Workbench:
         self.settings = replace(self.settings, search=SearchSettings())
 
     def _forget_caches(self) -> None:
+        if self._db is not None:
+            signals.forget_in_degrees(self._db)
         self._library_names = None
         self._bm25_ready = None
         self._graph = None
@@ -614,6 +616,8 @@ class Workbench:
         loader = self._vectors_loading
         if loader is not None:
             loader.join(timeout)
+        if self._db is not None:
+            signals.in_degrees_of(self._db).wait(timeout)
 
     def _load_chunk_vectors(self) -> None:
         try:

@@ -81,6 +81,27 @@ def test_explain_carries_the_graph_prior(wb):
     assert all(h.explain["graph_prior"] == 0 for h in off)
 
 
+def test_in_degrees_from_the_loaded_map_equal_the_per_search_lookup(built_db, embedder):
+    """From the second search the file's whole in-degree map loads in the background; the
+    hits and their in-degrees are the same before and after it is in."""
+    from workbench import Workbench
+    from workbench.store import signals
+
+    queries = ["connection to an HTTP server", "raise an error when the pool is full"]
+    with Workbench(built_db, embedder=embedder) as bench:
+        before = [bench.search(q, 10) for q in queries]
+        bench.settle(timeout=60)
+        lookup = signals.in_degrees_of(bench.db)
+        assert lookup._all, "the map loaded"
+        bench.clear_caches()
+        after = [bench.search(q, 10) for q in queries]
+    for old, new in zip(before, after, strict=True):
+        assert [(h.path, h.explain["in_degree"], h.score) for h in old] == [
+            (h.path, h.explain["in_degree"], h.score) for h in new
+        ]
+    assert any(h.explain["in_degree"] > 0 for hits in after for h in hits)
+
+
 def test_bm25_and_vector_modes_stay_the_raw_retrievers(wb):
     hits = wb.search("encode a name with idna", 10, mode="bm25")
     assert "graph_prior" not in hits[0].explain

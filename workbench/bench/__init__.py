@@ -41,6 +41,7 @@ def time_queries(wb: Workbench, questions: list[str], mode: str, repeat: int) ->
     """Milliseconds per search, after one warm-up pass."""
     for q in questions[:5]:
         wb.search(q, 10, mode=mode)
+    wb.settle()  # maps that load in the background after the first searches
     times = []
     for _ in range(repeat):
         for q in questions:

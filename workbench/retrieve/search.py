@@ -263,7 +263,7 @@ def _search(
     terms = _identifier_terms(request.query) if request.mode == "hybrid" else set()
     degrees: dict[str, int] = {}
     if request.mode == "hybrid" and levers.graph_prior > 0:
-        degrees = signals.in_degrees(db, [p for p in paths if p in info])
+        degrees = signals.in_degrees_of(db).get([p for p in paths if p in info])
     scored: list[tuple[float, str, dict]] = []
     for path in paths:
         row = info.get(path)
