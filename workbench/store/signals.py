@@ -49,7 +49,12 @@ class InDegrees:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._all: dict[str, int] | None = None
+        # a file whose graph is missing (a writer killed mid-build): no prior, no failure
+        built = db.execute(
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE table_name = 'graph_edges' AND database_name = current_database()"
+        ).fetchone()[0]
+        self._all: dict[str, int] | None = None if built else {}
         self._searches = 0
         self._loader: threading.Thread | None = None
         self._lock = threading.Lock()
