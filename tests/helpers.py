@@ -45,3 +45,18 @@ def build_wheel(
         for member, text in members.items():
             archive.writestr(member, text)
     return wheel
+
+
+def write_site(site: Path, name: str, files: dict[str, str], top_level: tuple[str, ...] = ()) -> Path:
+    """An installed distribution `name` 1.0 in `site`: its files and a .dist-info (METADATA,
+    top_level.txt, RECORD), as pip would leave it; put `site` on sys.path to find it."""
+    for path, text in files.items():
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(text)
+    dist = site / f"{name}-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (dist / "top_level.txt").write_text("".join(f"{t}\n" for t in top_level or (name,)))
+    record = [*files, f"{name}-1.0.dist-info/RECORD"]
+    (dist / "RECORD").write_text("".join(f"{entry},,\n" for entry in record))
+    return site

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import write_site
 from workbench.ingest.extract import extract
 from workbench.ingest.loader import load_package
 from workbench.ingest.packages import find_package, fingerprint
@@ -26,16 +27,7 @@ FILES = {
 
 @pytest.fixture
 def native_site(tmp_path: Path, on_path) -> Path:
-    site = tmp_path / "site"
-    for name, text in FILES.items():
-        (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(text)
-    dist = site / "wbnative-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wbnative\nVersion: 1.0\n")
-    (dist / "top_level.txt").write_text("wbnative\n_wbnative\n")
-    record = [*FILES, "wbnative-1.0.dist-info/RECORD"]
-    (dist / "RECORD").write_text("".join(f"{name},,\n" for name in record))
+    site = write_site(tmp_path / "site", "wbnative", FILES, top_level=("wbnative", "_wbnative"))
     on_path(site)
     return site
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import write_site
 from workbench.ingest.extract import extract
 from workbench.ingest.loader import load_package
 from workbench.ingest.packages import find_package
@@ -37,15 +38,7 @@ FILES = {
 
 @pytest.fixture
 def paths(tmp_path: Path, on_path) -> dict:
-    site = tmp_path / "site"
-    for name, text in FILES.items():
-        (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(text)
-    dist = site / "wbpaths-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: wbpaths\nVersion: 1.0\n")
-    (dist / "top_level.txt").write_text("wbpaths\n")
-    (dist / "RECORD").write_text("".join(f"{n},,\n" for n in [*FILES, "wbpaths-1.0.dist-info/RECORD"]))
+    site = write_site(tmp_path / "site", "wbpaths", FILES)
     on_path(site)
     package = find_package("wbpaths")
     extraction = extract(package, load_package(package))

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -90,6 +91,24 @@ def test_a_bad_backup_is_refused_and_the_index_stays(current, tmp_path, damage):
     assert not current.with_name(current.name + ".pre-restore").exists()
 
 
+def _holding(current: Path, read_only: bool) -> subprocess.Popen:
+    """A process with `current` open (read-only, or as a writer: the write lock), ready
+    once it printed 'ready'."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from workbench.store.database import Database; "
+            f"db = Database({str(current)!r}, read_only={read_only}); print('ready', flush=True); "
+            "time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
 def test_restore_swaps_under_a_reader_and_waits_for_a_writer(current, tmp_path, embedder, monkeypatch):
     """A reader keeps the file it opened and the restore goes ahead (as after a writer);
     a writer holding the write lock makes the restore wait, then refuse naming its pid,
@@ -97,41 +116,20 @@ def test_restore_swaps_under_a_reader_and_waits_for_a_writer(current, tmp_path, 
     folder = tmp_path / "backups"
     _backup(current, folder)
     (saved,) = backups(folder, "workbench")
-    reader = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import time; from workbench.store.database import Database; "
-            f"db = Database({str(current)!r}); print('ready', flush=True); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    reader = _holding(current, read_only=True)
     try:
-        assert reader.stdout.readline().strip() == "ready"
         result = run_cli("restore", str(saved), "--db", str(current))
         assert result.exit_code == 0, result.stderr
         assert digest(current) == digest(saved)
     finally:
         reader.kill()
         reader.wait()
-    writer = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import time; from workbench.store.database import Database; "
-            f"db = Database({str(current)!r}, read_only=False); print('ready', flush=True); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    writer = _holding(current, read_only=False)
     try:
-        assert writer.stdout.readline().strip() == "ready"
         before = digest(current)
         monkeypatch.setenv("WORKBENCH_WRITE_WAIT", "1")
         result = run_cli("restore", str(saved), "--db", str(current))
         assert result.exit_code == 2 and f"pid {writer.pid}" in result.stderr
-        assert result.stderr.count("\n") == 1 or "waiting for" in result.stderr
         assert digest(current) == before
     finally:
         writer.kill()
