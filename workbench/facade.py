@@ -55,7 +55,7 @@ from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.levers import Levers
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
-from workbench.store import queries, records, signals, swap, writer
+from workbench.store import background, queries, records, swap, writer
 from workbench.store.database import Database
 from workbench.store.guard import guard_methods
 from workbench.store.state import StateFile, state_path
@@ -520,7 +520,7 @@ class Workbench:
 
     def _forget_caches(self) -> None:
         if self._db is not None:
-            signals.forget_in_degrees(self._db)
+            background.forget_maps(self._db)
         self._library_names = None
         self._bm25_ready = None
         self._graph = None
@@ -617,7 +617,8 @@ class Workbench:
         if loader is not None:
             loader.join(timeout)
         if self._db is not None:
-            signals.in_degrees_of(self._db).wait(timeout)
+            for lookup in background.maps_of(self._db):
+                lookup.wait(timeout)
 
     def _load_chunk_vectors(self) -> None:
         try:

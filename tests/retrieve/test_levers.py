@@ -82,19 +82,22 @@ def test_explain_carries_the_graph_prior(wb):
 
 
 def test_in_degrees_from_the_loaded_map_equal_the_per_search_lookup(built_db, embedder):
-    """From the second search the file's whole in-degree map loads in the background; the
-    hits and their in-degrees are the same before and after it is in."""
+    """From the second search the file's whole in-degree and chunk -> entity maps load in
+    the background; the hits, their scores and in-degrees are the same before and after
+    (bm25 mode too, whose chunks map to entities through the second)."""
     from workbench import Workbench
-    from workbench.store import signals
+    from workbench.store import queries, signals
 
-    queries = ["connection to an HTTP server", "raise an error when the pool is full"]
+    questions = ["connection to an HTTP server", "raise an error when the pool is full"]
     with Workbench(built_db, embedder=embedder) as bench:
-        before = [bench.search(q, 10) for q in queries]
+        before = [bench.search(q, 10) for q in questions]
+        bm25_before = [h.path for h in bench.search(questions[1], 10, mode="bm25")]
         bench.settle(timeout=60)
-        lookup = signals.in_degrees_of(bench.db)
-        assert lookup._all, "the map loaded"
+        assert signals.in_degrees_of(bench.db).loaded, "the in-degree map loaded"
+        assert queries.chunk_owners_of(bench.db).loaded, "the chunk -> entity map loaded"
         bench.clear_caches()
-        after = [bench.search(q, 10) for q in queries]
+        after = [bench.search(q, 10) for q in questions]
+        assert [h.path for h in bench.search(questions[1], 10, mode="bm25")] == bm25_before
     for old, new in zip(before, after, strict=True):
         assert [(h.path, h.explain["in_degree"], h.score) for h in old] == [
             (h.path, h.explain["in_degree"], h.score) for h in new

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import weakref
-
+from workbench.store.background import BackgroundMap, map_of
 from workbench.store.database import Database
 from workbench.store.queries import sql_strings
 
@@ -38,67 +35,19 @@ def all_in_degrees(db: Database) -> dict[str, int]:
     return {str(dst): int(n) for dst, n in rows}
 
 
-#: searches on one open file before its whole in-degree map loads in the background
-LOAD_AFTER_SEARCHES = 2
+def _make_in_degrees(db: Database) -> BackgroundMap[str, int]:
+    # a file whose graph is missing (a writer killed mid-build): no prior, no failure
+    built = db.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE table_name = 'graph_edges' AND database_name = current_database()"
+    ).fetchone()[0]
+    return BackgroundMap(db, "in-degrees", in_degrees, all_in_degrees, known=None if built else {})
 
 
-class InDegrees:
-    """In-degrees of one open file: looked up per search (3-13 ms on the default index,
-    more for hubs) until the whole map, loaded on a thread of its own from the second
-    search on, makes them free. A one-off CLI search never pays for the map."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        # a file whose graph is missing (a writer killed mid-build): no prior, no failure
-        built = db.execute(
-            "SELECT count(*) FROM duckdb_tables() "
-            "WHERE table_name = 'graph_edges' AND database_name = current_database()"
-        ).fetchone()[0]
-        self._all: dict[str, int] | None = None if built else {}
-        self._searches = 0
-        self._loader: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def get(self, paths: list[str]) -> dict[str, int]:
-        known = self._all
-        if known is not None:
-            return {p: known[p] for p in paths if p in known}
-        with self._lock:
-            self._searches += 1
-            if self._loader is None and self._searches >= LOAD_AFTER_SEARCHES:
-                self._loader = threading.Thread(target=self._load, name="in-degrees", daemon=False)
-                self._loader.start()
-        return in_degrees(self.db, paths)
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for the background load, if one runs (benchmarks time the warm path)."""
-        if self._loader is not None:
-            self._loader.join(timeout)
-
-    def _load(self) -> None:
-        try:
-            self._all = all_in_degrees(self.db)
-        except Exception:  # the file closed meanwhile: searches keep looking them up
-            logging.getLogger("workbench").debug("in-degree map not loaded", exc_info=True)
-
-
-_IN_DEGREES: weakref.WeakKeyDictionary[Database, InDegrees] = weakref.WeakKeyDictionary()
-_IN_DEGREES_LOCK = threading.Lock()
-
-
-def in_degrees_of(db: Database) -> InDegrees:
-    """The in-degree lookup of an open file (one per `Database`, dropped with it)."""
-    with _IN_DEGREES_LOCK:
-        found = _IN_DEGREES.get(db)
-        if found is None:
-            found = _IN_DEGREES[db] = InDegrees(db)
-        return found
-
-
-def forget_in_degrees(db: Database) -> None:
-    """Drop a file's in-degrees (a writer changed its graph)."""
-    with _IN_DEGREES_LOCK:
-        _IN_DEGREES.pop(db, None)
+def in_degrees_of(db: Database) -> BackgroundMap[str, int]:
+    """In-degrees of an open file: per search (3-13 ms on the default index, more for
+    hubs) until the whole map (76k nodes, ~140 ms once) is in (see `store.background`)."""
+    return map_of(db, "in-degrees", _make_in_degrees)
 
 
 def library_names(db: Database) -> frozenset[str]:
