@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -120,10 +118,6 @@ class Workbench:
         self._bm25_ready: bool | None = None
         self._graph: Graph | None = None
         self._searches: SingleFlightCache[list[Hit]] = SingleFlightCache()
-        self._vectors: multihop.ChunkVectors | None = None
-        self._vectors_lock = threading.Lock()
-        self._vectors_loading: threading.Thread | None = None
-        self._walks = 0
         if read_only:
             _ = self.db  # fail early on a missing, foreign or corrupt file
 
@@ -525,9 +519,6 @@ class Workbench:
         self._bm25_ready = None
         self._graph = None
         self._searches.clear()
-        with self._vectors_lock:
-            self._vectors = None
-            self._vectors_loading = None  # a load under way is for the old contents: dropped
 
     # -- graph -----------------------------------------------------------------------
 
@@ -598,37 +589,22 @@ class Workbench:
         )
 
     def _chunk_vectors(self) -> multihop.ChunkVectors | None:
+        """Counts a walk; the chunk vectors once they are in memory, else None."""
+        return self._vectors_load().value()
+
+    def _vectors_load(self) -> background.BackgroundLoad[multihop.ChunkVectors]:
         """From the third walk on, chunk embeddings are kept in memory (a one-off question
         does not pay their load: 1.2-1.6 s of CPU and 141 MB on the default index; a
         session, an eval or a server does, once). They load on a thread of their own, so
         no walk waits for them: walks rank by a query until they are in."""
-        with self._vectors_lock:
-            self._walks += 1
-            if self._vectors is None and self._vectors_loading is None and self._walks >= VECTORS_AFTER_WALKS:
-                loader = threading.Thread(target=self._load_chunk_vectors, name="chunk-vectors", daemon=False)
-                self._vectors_loading = loader
-                loader.start()
-            return self._vectors
+        return background.map_of(self.db, "chunk-vectors", _chunk_vectors_load)
 
     def settle(self, timeout: float | None = None) -> None:
-        """Wait for loads started in the background (the chunk vectors), so that what
-        follows is timed warm (`workbench bench`)."""
-        loader = self._vectors_loading
-        if loader is not None:
-            loader.join(timeout)
+        """Wait for loads started in the background (chunk vectors, in-degrees, chunk
+        owners), so that what follows is timed warm (`workbench bench`)."""
         if self._db is not None:
-            for lookup in background.maps_of(self._db):
-                lookup.wait(timeout)
-
-    def _load_chunk_vectors(self) -> None:
-        try:
-            vectors = multihop.ChunkVectors(self.db)
-        except Exception:  # closed meanwhile: walks keep ranking by queries
-            logging.getLogger("workbench").debug("chunk vectors not loaded", exc_info=True)
-            return
-        with self._vectors_lock:
-            if self._vectors_loading is threading.current_thread():
-                self._vectors = vectors
+            for load in background.maps_of(self._db):
+                load.wait(timeout)
 
     def walk(self, question: str, hops: list[Hop], k: int) -> WalkResult:
         """A planner step: `multi_hop` along given hops."""
@@ -1003,6 +979,10 @@ def _size(path: Path) -> int:
     """Bytes of a DuckDB file and its write-ahead log."""
     wal = _wal(path)
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+
+
+def _chunk_vectors_load(db: Database) -> background.BackgroundLoad[multihop.ChunkVectors]:
+    return background.BackgroundLoad(db, "chunk-vectors", multihop.ChunkVectors, after=VECTORS_AFTER_WALKS)
 
 
 #: the walk and the planner rank without the learned ranker: it was fitted on lookup

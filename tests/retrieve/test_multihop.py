@@ -60,9 +60,10 @@ def test_chunk_vectors_load_beside_the_walks_and_change_no_answer(built_db, embe
     question = "which exception does the pool's acquire raise, and what is its base class"
     with Workbench(built_db, embedder=embedder) as bench:
         by_query = [bench.multi_hop(question, 5) for _ in range(3)]
-        assert bench._vectors_loading is not None, "the third walk starts the load"
+        assert bench._vectors_load().started, "the third walk starts the load"
         bench.settle(timeout=60)
-        assert bench._vectors is not None and bench._vectors.matrix.shape[1] == embedder.dimension
+        vectors = bench._vectors_load().value()
+        assert vectors is not None and vectors.matrix.shape[1] == embedder.dimension
         by_matrix = bench.multi_hop(question, 5)
     assert by_matrix.items and by_matrix.items[0].path == by_query[0].items[0].path
     assert [(a.path, round(a.score, 4)) for a in by_matrix.items] == [
