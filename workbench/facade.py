@@ -814,7 +814,7 @@ class Workbench:
                 pipeline.ensure_indexes(copy)
         except BaseException:
             target.unlink(missing_ok=True)
-            _wal(target).unlink(missing_ok=True)
+            swap.wal_path(target).unlink(missing_ok=True)
             raise
 
     def close(self) -> None:
@@ -961,7 +961,8 @@ def restore_backup(
     the index as it was. Returns where the replaced file is kept (or None).
 
     Raises:
-        StoreError: the backup is bad, or another process has the index open.
+        StoreError: the backup is bad, or a writer held the index longer than
+            `$WORKBENCH_WRITE_WAIT` (IndexBusyError, naming its pid).
     """
     from workbench.store import backup
 
@@ -970,14 +971,9 @@ def restore_backup(
     return backup.restore(Path(source), path, embedding.name, embedding.dimension, state_path(path))
 
 
-def _wal(path: Path) -> Path:
-    """The write-ahead log DuckDB keeps beside a file."""
-    return Path(f"{path}.wal")
-
-
 def _size(path: Path) -> int:
     """Bytes of a DuckDB file and its write-ahead log."""
-    wal = _wal(path)
+    wal = swap.wal_path(path)
     return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
 
 

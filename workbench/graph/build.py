@@ -51,10 +51,7 @@ def _targets(raw_edges: str | None = None) -> str:
 
 
 def _tables_built(db: Database) -> bool:
-    row = db.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('graph_edges', 'graph_nodes')"
-    ).fetchone()
-    return row[0] == 2
+    return db.has_tables("graph_edges", "graph_nodes")
 
 
 def is_stale(db: Database) -> bool:

@@ -27,6 +27,7 @@ from workbench.store.manifest import (
     verify,
     write_manifest,
 )
+from workbench.store.swap import wal_path
 
 T = TypeVar("T")
 
@@ -56,7 +57,7 @@ def when_free(open_file: Callable[[], T], wait_s: float) -> T:
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
-    Path(f"{path}.wal").unlink(missing_ok=True)
+    wal_path(path).unlink(missing_ok=True)
 
 
 def export(db: Database, destination: Path, libraries: list[str]) -> Manifest:

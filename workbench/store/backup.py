@@ -24,7 +24,7 @@ from workbench.errors import StoreError
 from workbench.store.database import Database
 from workbench.store.manifest import IntegrityError, read_manifest, verify
 from workbench.store.state import SUFFIX as STATE_SUFFIX
-from workbench.store.swap import WriteLock
+from workbench.store.swap import WriteLock, wal_path
 
 HASH_SUFFIX = ".sha256"
 _STAMP = "%Y%m%dT%H%M%S%fZ"
@@ -40,7 +40,7 @@ class BackupResult:
 
 
 def _sidecars(path: Path) -> list[Path]:
-    return [Path(f"{path}.wal"), Path(f"{path}{HASH_SUFFIX}"), Path(f"{path}{STATE_SUFFIX}")]
+    return [wal_path(path), Path(f"{path}{HASH_SUFFIX}"), Path(f"{path}{STATE_SUFFIX}")]
 
 
 def sha256_file(path: Path) -> str:
@@ -97,9 +97,9 @@ def backup(db: Database, folder: Path, keep: int, state: Path | None = None) -> 
         folder.mkdir(parents=True, exist_ok=True)
         stem = db.path.name.removesuffix(".duckdb")
         target = folder / f"{stem}-{datetime.now(UTC).strftime(_STAMP)}.duckdb"
-        wal = Path(f"{db.path}.wal")
+        wal = wal_path(db.path)
         if wal.exists():  # committed changes not yet folded into the file
-            _copy_into(wal, Path(f"{target}.wal"))
+            _copy_into(wal, wal_path(target))
         _copy_into(db.path, target)
         Path(f"{target}{HASH_SUFFIX}").write_text(f"{sha256_file(target)}  {target.name}\n")
         if state is not None and state.is_file():
@@ -167,9 +167,9 @@ def restore(
                 kept = None
         else:
             kept = None
-        wal = Path(f"{current}.wal")
-        if Path(f"{source}.wal").exists():
-            _copy_into(Path(f"{source}.wal"), wal)
+        wal = wal_path(current)
+        if wal_path(source).exists():
+            _copy_into(wal_path(source), wal)
         else:
             wal.unlink(missing_ok=True)
         _copy_into(source, current)

@@ -145,11 +145,16 @@ class Database:
             )
         return IndexBusyError(text, pid, exe)
 
-    def _tables(self) -> set[str]:
-        rows = self.conn.execute(
+    def _tables(self, conn: duckdb.DuckDBPyConnection | None = None) -> set[str]:
+        rows = (conn or self.conn).execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [ALIAS]
         ).fetchall()
         return {r[0] for r in rows}
+
+    def has_tables(self, *names: str) -> bool:
+        """Whether the file holds every one of these tables (the graph's are missing when
+        a writer was killed while building them)."""
+        return set(names) <= self._tables(self.cursor())
 
     def _check_schema(self) -> None:
         tables = self._tables()

@@ -37,10 +37,7 @@ def all_in_degrees(db: Database) -> dict[str, int]:
 
 def _make_in_degrees(db: Database) -> BackgroundMap[str, int]:
     # a file whose graph is missing (a writer killed mid-build): no prior, no failure
-    built = db.execute(
-        "SELECT count(*) FROM duckdb_tables() "
-        "WHERE table_name = 'graph_edges' AND database_name = current_database()"
-    ).fetchone()[0]
+    built = db.has_tables("graph_edges")
     return BackgroundMap(db, "in-degrees", in_degrees, all_in_degrees, known=None if built else {})
 
 
