@@ -72,14 +72,15 @@ def test_sigkill_inside_the_write_transaction_keeps_every_index(index, embedder)
 def test_sigkill_at_any_moment_leaves_the_old_file_or_the_new_one(index, embedder, after_s):
     """A forced re-ingest killed after `after_s`: the file is the old one byte for byte, or
     (if it had finished) a whole new one; either way every index is built."""
-    before = digest(index)
+    before, inode = digest(index), index.stat().st_ino
     proc = _ingest(index, "idna", "h11")
     time.sleep(after_s)
-    finished = proc.poll() is not None
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    if not finished:
-        assert digest(index) == before or proc.returncode == 0
+    # the writer had finished when it swapped its copy in (a new inode); it then still
+    # prints and exits for ~0.2 s, where a kill used to fail this test one run in three
+    if index.stat().st_ino == inode:
+        assert digest(index) == before
     with Workbench(index, embedder=embedder) as wb:
         assert wb.index_status() == ALL_BUILT
         assert {"h11", "idna"} <= wb.library_names()
