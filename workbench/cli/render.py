@@ -91,6 +91,12 @@ def render_libraries(console: Console, libs: list[LibraryInfo], status: dict[str
     console.print(f"indexes: {flags}")
 
 
+def _metric_cells(row: Any) -> tuple[str, ...]:
+    """R@1, R@5, R@10, MRR@10 and nDCG@10 of an eval or ablation row, as table cells."""
+    metrics = (row.recall_at_1, row.recall_at_5, row.recall_at_10, row.mrr_at_10, row.ndcg_at_10)
+    return tuple(f"{value:.3f}" for value in metrics)
+
+
 def render_eval(console: Console, rows: list[EvalRow], skipped: list[EvalCase], show_misses: bool) -> None:
     """The three modes side by side; misses on request."""
     n = rows[0].n if rows else 0
@@ -98,14 +104,7 @@ def render_eval(console: Console, rows: list[EvalRow], skipped: list[EvalCase], 
     for col in ("mode", "recall@1", "recall@5", "recall@10", "MRR@10", "nDCG@10"):
         table.add_column(col, justify="right" if col != "mode" else "left")
     for r in rows:
-        table.add_row(
-            r.mode,
-            f"{r.recall_at_1:.3f}",
-            f"{r.recall_at_5:.3f}",
-            f"{r.recall_at_10:.3f}",
-            f"{r.mrr_at_10:.3f}",
-            f"{r.ndcg_at_10:.3f}",
-        )
+        table.add_row(r.mode, *_metric_cells(r))
     console.print(table)
     if skipped:
         console.print(
@@ -251,13 +250,5 @@ def render_ablation(console: Console, rows: list) -> None:
     for col in ("levers", "R@1", "R@5", "R@10", "MRR", "nDCG", "p95 ms"):
         table.add_column(col, justify="right" if col != "levers" else "left")
     for r in rows:
-        table.add_row(
-            r.name,
-            f"{r.recall_at_1:.3f}",
-            f"{r.recall_at_5:.3f}",
-            f"{r.recall_at_10:.3f}",
-            f"{r.mrr_at_10:.3f}",
-            f"{r.ndcg_at_10:.3f}",
-            f"{r.p95_ms:.0f}",
-        )
+        table.add_row(r.name, *_metric_cells(r), f"{r.p95_ms:.0f}")
     console.print(table)
