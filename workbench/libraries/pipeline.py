@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,10 +14,6 @@ from packaging.utils import canonicalize_name
 from workbench.embed.embedder import Embedder
 from workbench.errors import LibraryLoadError, LibraryOptedOutError, UnknownLibraryError
 from workbench.graph import build as graph_build
-from workbench.ingest import stdlib
-from workbench.ingest.chunking import chunk_entities
-from workbench.ingest.extract import extract
-from workbench.ingest.loader import load_package
 from workbench.ingest.packages import (
     InstalledPackage,
     find_package,
@@ -24,6 +22,7 @@ from workbench.ingest.packages import (
 )
 from workbench.libraries.compliance import package_license
 from workbench.libraries.progress import IngestProgress, SilentProgress
+from workbench.libraries.reading import ReadAhead, read_ahead_enabled, read_library
 from workbench.model import IngestReport, LibraryInfo
 from workbench.store import queries, records, writer
 from workbench.store.database import Database
@@ -99,8 +98,11 @@ def ingest_package(
     *,
     force: bool = False,
     progress: IngestProgress | None = None,
+    reader: ReadAhead | None = None,
 ) -> IngestReport:
     """Ingest one package in one transaction; unchanged sources are a no-op.
+
+    `reader` (see `ReadAhead`) may have read the package already, in a process of its own.
 
     Raises:
         LibraryLoadError: griffe cannot read the package (nothing is written).
@@ -123,17 +125,12 @@ def ingest_package(
         return report
 
     progress.phase(package.name, "loading with griffe")
-    if stdlib.is_stdlib(package):
-        root = None
-        extraction = stdlib.read_stdlib(package)
-    else:
-        root = load_package(package)
-        extraction = extract(package, root)
+    read = reader.take(package) if reader is not None else read_library(package)
+    extraction, chunks = read.extraction, read.chunks
     _refuse_lost_modules(db, package, extraction.entities)
     _diff(report, records.content_hashes(db, package.name), extraction.entities)
+    # the wait for it: a library read ahead (see `ReadAhead`) costs only what is left
     report.load_seconds = time.perf_counter() - started
-    chunks = chunk_entities(extraction.entities, extraction.aliases)
-    del root
 
     if chunks and not embedder.loaded:
         progress.phase(package.name, "loading the embedding model")
@@ -265,6 +262,45 @@ def ingest(
     progress = progress or SilentProgress()
     reports: list[IngestReport] = []
     published = time.monotonic()
+    with _read_ahead(db, plan, force) as reader:
+        _ingest_each(db, plan, embedder, force, progress, reader, reports, published)
+    ensure_indexes(db, progress)
+    return reports
+
+
+def _to_read(db: Database, plan: IngestPlan, force: bool) -> list[InstalledPackage]:
+    """The planned packages an ingest will read: changed (or forced) and not opted out."""
+    opted_out = {canonicalize_name(name) for name in records.opted_out(db)}
+    return [
+        p
+        for p in plan.packages
+        if canonicalize_name(p.name) not in opted_out
+        and (force or queries.library_fingerprint(db, p.name) != fingerprint(p))
+    ]
+
+
+@contextlib.contextmanager
+def _read_ahead(db: Database, plan: IngestPlan, force: bool) -> Iterator[ReadAhead | None]:
+    """A `ReadAhead` over the packages to read when there are two or more (one library
+    has nothing to overlap with), unless `$WORKBENCH_READ_AHEAD` is 0."""
+    packages = _to_read(db, plan, force) if read_ahead_enabled() and len(plan.packages) > 1 else []
+    if len(packages) < 2:
+        yield None
+        return
+    with ReadAhead(packages) as reader:
+        yield reader
+
+
+def _ingest_each(
+    db: Database,
+    plan: IngestPlan,
+    embedder: Embedder,
+    force: bool,
+    progress: IngestProgress,
+    reader: ReadAhead | None,
+    reports: list[IngestReport],
+    published: float,
+) -> None:
     for number, package in enumerate(plan.packages):
         if number and time.monotonic() - published >= publish_every_s():
             # a long run (the first ingest of the default set: ~30 min) publishes what it
@@ -274,7 +310,9 @@ def ingest(
                 progress.message(f"published the {number} libraries done so far")
             published = time.monotonic()
         try:
-            reports.append(ingest_package(db, package, embedder, force=force, progress=progress))
+            reports.append(
+                ingest_package(db, package, embedder, force=force, progress=progress, reader=reader)
+            )
         except LibraryOptedOutError as error:
             report = IngestReport(package.name, package.version, "skipped", message=str(error))
             progress.library_finished(report)
@@ -284,8 +322,6 @@ def ingest(
             record_outcome(db, report)
             progress.library_finished(report)
             reports.append(report)
-    ensure_indexes(db, progress)
-    return reports
 
 
 #: Seconds between publishing a long ingest's finished libraries (`$WORKBENCH_PUBLISH_EVERY`).

@@ -1,0 +1,69 @@
+"""Reading ahead: libraries read in a child process give the same file as reading in place,
+a package griffe cannot read still fails alone, and a dead reader is not fatal."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SMALL_LIBRARIES
+from workbench import Workbench
+from workbench.errors import LibraryLoadError
+from workbench.ingest.packages import find_package
+from workbench.libraries.reading import ReadAhead, read_library
+
+
+def _rows(wb: Workbench) -> tuple[list, list]:
+    entities = wb.db.execute("SELECT path, public_path, content_hash FROM entities ORDER BY path").fetchall()
+    chunks = wb.db.execute(
+        "SELECT entity_path, ordinal, text_hash, embedding FROM chunks ORDER BY entity_path, ordinal"
+    ).fetchall()
+    return entities, chunks
+
+
+def test_reading_ahead_gives_the_same_file_as_reading_in_place(built_db, tmp_path, embedder, monkeypatch):
+    # built_db ingested its three libraries with the default: read ahead in a child process
+    monkeypatch.setenv("WORKBENCH_READ_AHEAD", "0")
+    path = tmp_path / "in-place.duckdb"
+    with Workbench(path, read_only=False, embedder=embedder) as wb:
+        wb.ingest(SMALL_LIBRARIES)
+        in_place = _rows(wb)
+    with Workbench(built_db, embedder=embedder) as wb:
+        ahead = _rows(wb)
+    assert len(ahead[0]) > 300 and len(ahead[1]) > 150
+    assert ahead[0] == in_place[0]
+    assert [c[:3] for c in ahead[1]] == [c[:3] for c in in_place[1]]
+    assert all(
+        max(abs(a - b) for a, b in zip(x[3], y[3], strict=True)) < 1e-5
+        for x, y in zip(ahead[1], in_place[1], strict=True)
+    )
+
+
+def test_a_package_griffe_cannot_read_fails_alone_when_read_ahead(tmp_path, embedder, fixture_copy, on_path):
+    on_path(fixture_copy)
+    (fixture_copy / "wbfixture" / "__init__.py").write_text("def broken(:\n    pass\n")
+    with Workbench(tmp_path / "wb.duckdb", read_only=False, embedder=embedder) as wb:
+        reports = wb.ingest(["h11", "wbfixture", "idna"])
+        assert [r.status for r in reports] == ["ingested", "failed", "ingested"]
+        assert "griffe cannot read" in reports[1].message
+        assert {lib.name for lib in wb.libraries()} == {"h11", "idna"}
+
+
+def test_a_dead_reading_process_falls_back_to_reading_in_place():
+    packages = [find_package(name) for name in ("h11", "idna")]
+    with ReadAhead(packages) as reader:
+        for process in list(reader._pool._processes.values()):  # the child, killed mid-way
+            process.kill()
+            process.join(10)
+        first = reader.take(packages[0])
+        second = reader.take(packages[1])
+        assert reader._pool is None  # it gave up on the child and read here
+    assert len(first.chunks) == len(read_library(packages[0]).chunks) > 50
+    assert {e.library for e in second.extraction.entities} == {"idna"}
+
+
+def test_reading_a_broken_package_raises_the_load_error(fixture_copy, on_path):
+    on_path(fixture_copy)
+    (fixture_copy / "wbfixture" / "__init__.py").write_text("def broken(:\n    pass\n")
+    package = find_package("wbfixture")
+    with ReadAhead([find_package("h11"), package]) as reader, pytest.raises(LibraryLoadError):
+        reader.take(package)
