@@ -705,7 +705,7 @@ class Workbench:
             started = time.perf_counter()
             hits = self.search(case.question, ranker.DEPTH, levers=plain)
             times.append((time.perf_counter() - started) * 1000)
-            questions.append(ranker.Question(hits, relevant[case.id]))
+            questions.append(ranker.Question(case.question, hits, relevant[case.id]))
         return questions, times
 
     def cross_validate_ranker(self, cases: list[EvalCase], folds: int = 5) -> AblationRow:
@@ -720,7 +720,8 @@ class Workbench:
             model = ranker.export(ranker.fit(questions), len(questions))
             for i, question in enumerate(questions):
                 started = time.perf_counter()
-                ranker.apply(model, [replace(h, explain=dict(h.explain)) for h in question.hits])
+                copies = [replace(h, explain=dict(h.explain)) for h in question.hits]
+                ranker.apply(model, copies, question.query)
                 times[i] += (time.perf_counter() - started) * 1000
         return ablation.held_out_row(f"+ learned_ranker ({folds}-fold held-out)", report, times)
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from workbench.model import Hit
+from workbench.retrieve.cues import CUE_FEATURES, QueryCues, cue_features
 from workbench.retrieve.metrics import mrr_at, ndcg_at, recall_at
 
 KINDS = ("class", "function", "method", "property", "attribute", "module")
@@ -33,11 +34,13 @@ FEATURES: tuple[str, ...] = (
     "path_depth",
     "has_summary",
     *(f"kind_{k}" for k in KINDS),
+    *CUE_FEATURES,
 )
 
 
-def features(hit: Hit, best_bm25: float) -> list[float]:
-    """One candidate's feature row (see `FEATURES`); `best_bm25` scales its BM25 score."""
+def features(hit: Hit, best_bm25: float, cues: QueryCues) -> list[float]:
+    """One candidate's feature row (see `FEATURES`); `best_bm25` scales its BM25 score,
+    `cues` (the query read once) give the query-aware part (`workbench.retrieve.cues`)."""
     e = hit.explain
     v_rank, b_rank = e.get("vector_rank"), e.get("bm25_rank")
     return [
@@ -53,19 +56,20 @@ def features(hit: Hit, best_bm25: float) -> list[float]:
         float(hit.path.count(".")),
         1.0 if hit.summary else 0.0,
         *(1.0 if hit.kind == k else 0.0 for k in KINDS),
+        *cue_features(hit, cues),
     ]
 
 
 @dataclass
 class Question:
-    """A question's candidates (best first, as hybrid ranked them) and its answers."""
+    """A question, its candidates (best first, as hybrid ranked them) and its answers."""
 
+    query: str
     hits: list[Hit]
     relevant: set[str]
 
     def rows(self) -> list[list[float]]:
-        best = max((float(h.explain.get("bm25_score") or 0.0) for h in self.hits), default=0.0)
-        return [features(h, best) for h in self.hits]
+        return feature_rows(self.hits, self.query)
 
     def labels(self) -> list[int]:
         return [1 if h.definition_path in self.relevant else 0 for h in self.hits]
@@ -193,17 +197,44 @@ def export(pipeline: Any, trained_on: int) -> RankerModel:
     )
 
 
-def apply(model: RankerModel, hits: list[Hit]) -> list[Hit]:
-    """Hybrid's top `model.depth` hits re-ordered by the model (the rest follow), each with
-    its logit in `explain["ranker"]`; ranks renumbered, scores left as hybrid made them."""
+def feature_rows(hits: Sequence[Hit], query: str) -> list[list[float]]:
+    """The feature rows of one query's candidates (the query read once for all)."""
+    best = max((float(h.explain.get("bm25_score") or 0.0) for h in hits), default=0.0)
+    cues = QueryCues.read(query)
+    return [features(h, best, cues) for h in hits]
+
+
+def probability(logit: float) -> float:
+    """The logistic function, safe for large logits."""
+    if logit >= 0:
+        return 1.0 / (1.0 + math.exp(-logit))
+    z = math.exp(logit)
+    return z / (1.0 + z)
+
+
+def apply(model: RankerModel, hits: list[Hit], query: str) -> list[Hit]:
+    """Hybrid's top `model.depth` hits re-ordered by the model (the rest follow), ranks
+    renumbered.
+
+    The shown score follows the new order, or a score column would look unsorted: a
+    re-ordered hit's score is the model's probability, and the hits past the depth get
+    scores below the lowest of those, in their hybrid proportions. `explain` keeps what
+    hybrid made: `hybrid_score` beside its parts, and the model's logit as `ranker`.
+    """
     head, tail = hits[: model.depth], hits[model.depth :]
-    best = max((float(h.explain.get("bm25_score") or 0.0) for h in head), default=0.0)
-    logits = [model.logit(features(h, best)) for h in head]
+    logits = [model.logit(row) for row in feature_rows(head, query)]
+    for hit, logit in zip(head, logits, strict=True):
+        hit.explain["hybrid_score"] = round(hit.score, 6)
+        hit.explain["ranker"] = round(logit, 4)
+        hit.score = probability(logit)
+    if tail:
+        floor = min((h.score for h in head), default=1.0) * 0.999
+        top = tail[0].score
+        for hit in tail:
+            hit.explain["hybrid_score"] = round(hit.score, 6)
+            hit.score = floor * hit.score / top if top > 0 else 0.0
     order = sorted(range(len(head)), key=lambda i: (-logits[i], i))
-    out = []
-    for rank, hit in enumerate([*(head[i] for i in order), *tail], start=1):
+    out = [*(head[i] for i in order), *tail]
+    for rank, hit in enumerate(out, start=1):
         hit.rank = rank
-        out.append(hit)
-    for i, hit in enumerate(head):
-        hit.explain["ranker"] = round(logits[i], 4)
     return out

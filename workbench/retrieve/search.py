@@ -194,7 +194,7 @@ def search(
     if not hits:
         hits = _search(db, embedder, request, settings, bm25_ready, levers, ())
     if model is not None:
-        hits = ranker.apply(model, hits)[:original_k]
+        hits = ranker.apply(model, hits, request.query)[:original_k]
     return hits
 
 
