@@ -698,12 +698,13 @@ class Workbench:
 
         relevant, usable, _ = self._relevant(cases)
         plain = Levers(learned_ranker=False)
+        pool = replace(self.settings.search, candidates=max(self.settings.search.candidates, ranker.POOL))
         self.embedder.load()
         self.clear_caches()
         questions, times = [], []
         for case in usable:
             started = time.perf_counter()
-            hits = self.search(case.question, ranker.DEPTH, levers=plain)
+            hits = self.search(case.question, ranker.DEPTH, levers=plain, search_settings=pool)
             times.append((time.perf_counter() - started) * 1000)
             questions.append(ranker.Question(case.question, hits, relevant[case.id]))
         return questions, times
