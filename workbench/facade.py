@@ -698,14 +698,15 @@ class Workbench:
 
         relevant, usable, _ = self._relevant(cases)
         plain = Levers(learned_ranker=False)
+        pool = replace(self.settings.search, candidates=max(self.settings.search.candidates, ranker.POOL))
         self.embedder.load()
         self.clear_caches()
         questions, times = [], []
         for case in usable:
             started = time.perf_counter()
-            hits = self.search(case.question, ranker.DEPTH, levers=plain)
+            hits = self.search(case.question, ranker.DEPTH, levers=plain, search_settings=pool)
             times.append((time.perf_counter() - started) * 1000)
-            questions.append(ranker.Question(hits, relevant[case.id]))
+            questions.append(ranker.Question(case.question, hits, relevant[case.id]))
         return questions, times
 
     def cross_validate_ranker(self, cases: list[EvalCase], folds: int = 5) -> AblationRow:
@@ -720,7 +721,8 @@ class Workbench:
             model = ranker.export(ranker.fit(questions), len(questions))
             for i, question in enumerate(questions):
                 started = time.perf_counter()
-                ranker.apply(model, [replace(h, explain=dict(h.explain)) for h in question.hits])
+                copies = [replace(h, explain=dict(h.explain)) for h in question.hits]
+                ranker.apply(model, copies, question.query)
                 times[i] += (time.perf_counter() - started) * 1000
         return ablation.held_out_row(f"+ learned_ranker ({folds}-fold held-out)", report, times)
 

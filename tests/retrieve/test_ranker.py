@@ -3,10 +3,13 @@ question with a model fitted on it, and a saved model every search then applies.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from workbench.model import EvalCase, Hit
 from workbench.retrieve import ranker
+from workbench.retrieve.cues import QueryCues
 from workbench.retrieve.levers import Levers
 
 
@@ -29,12 +32,12 @@ def _questions(n: int) -> list[ranker.Question]:
     out = []
     for q in range(n):
         hits = [_hit(f"lib.q{q}.c{i}", i + 1, in_degree=500 if i == 2 else 0) for i in range(8)]
-        out.append(ranker.Question(hits, {f"lib.q{q}.c2"}))
+        out.append(ranker.Question("a question", hits, {f"lib.q{q}.c2"}))
     return out
 
 
 def test_a_feature_row_per_hit_in_the_declared_order():
-    row = ranker.features(_hit("lib.A", 2, in_degree=10, name=True), best_bm25=10.0)
+    row = ranker.features(_hit("lib.A", 2, in_degree=10, name=True), 10.0, QueryCues.read("an a"))
     assert len(row) == len(ranker.FEATURES)
     named = dict(zip(ranker.FEATURES, row, strict=True))
     assert named["bm25_relative"] == 0.5 and named["names_entity"] == 1.0 and named["kind_class"] == 1.0
@@ -52,10 +55,27 @@ def test_the_exported_model_orders_like_the_fitted_one_and_survives_json():
     model = ranker.export(ranker.fit(questions), len(questions))
     again = ranker.RankerModel.from_json(model.to_json())
     assert again == model
-    reranked = ranker.apply(again, list(questions[0].hits))
+    reranked = ranker.apply(again, list(questions[0].hits), questions[0].query)
     assert reranked[0].path == "lib.q0.c2" and reranked[0].rank == 1
     assert [h.rank for h in reranked] == list(range(1, 9))
     assert all("ranker" in h.explain for h in reranked)
+
+
+def test_shown_scores_follow_the_re_ordered_ranks_and_explain_keeps_hybrids():
+    questions = _questions(10)
+    model = ranker.export(ranker.fit(questions), len(questions))
+    hits = [_hit(f"lib.x.c{i}", i + 1, in_degree=500 if i == 2 else 0) for i in range(8)]
+    for i, hit in enumerate(hits):
+        hit.score = 0.05 - i * 0.001  # hybrid's descending scores
+    shown = ranker.apply(replace(model, depth=5), hits, "a question")
+    assert shown[0].path == "lib.x.c2"  # re-ordered: hybrid's third is first
+    scores = [h.score for h in shown]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
+    assert all(0.0 < s < 1.0 for s in scores)
+    assert shown[0].score == pytest.approx(ranker.probability(shown[0].explain["ranker"]), abs=1e-4)
+    assert shown[0].explain["hybrid_score"] == pytest.approx(0.048)
+    assert [h.path for h in shown[5:]] == ["lib.x.c5", "lib.x.c6", "lib.x.c7"]  # past the depth
+    assert "ranker" not in shown[5].explain and shown[5].explain["hybrid_score"] == pytest.approx(0.045)
 
 
 def test_a_model_of_other_features_is_not_used():
@@ -85,6 +105,12 @@ def test_a_saved_ranker_is_used_by_every_later_search(indexed, embedder):
     with Workbench(path, embedder=embedder) as wb:
         hits = wb.search("fetch a url", 5)
         assert hits and all("ranker" in h.explain for h in hits)
+        # the shown score is the ranker's: it falls with the rank, whatever hybrid gave
+        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        logits = [h.explain["ranker"] for h in hits]
+        assert logits == sorted(logits, reverse=True)
+        assert all("hybrid_score" in h.explain for h in hits)
         plain = wb.search("fetch a url", 5, levers=Levers(learned_ranker=False))
         assert all("ranker" not in h.explain for h in plain)
         # `ask` (planner and walk) ranks without it: fitted on lookups, it misleads walks

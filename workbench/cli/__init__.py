@@ -269,7 +269,9 @@ def eval_command(
         from workbench.retrieve.multihop_eval import search_scored
 
         with _open(db_path) as wb:
-            lookups = search_scored(cases, wb.resolve, lambda q: wb.search(q, 5))
+            # `ask` confides in hybrid's scores (it ranks without the learned ranker, whose
+            # shown scores are probabilities): calibrate on the same scale
+            lookups = search_scored(cases, wb.resolve, lambda q: wb.search(q, 5, levers=unfitted))
         fitted = fit_calibration((report.scored if report else []) + lookups)
     if as_json:
         payload: dict[str, Any] = {"rows": [asdict(r) for r in rows], "skipped": [c.id for c in skipped]}

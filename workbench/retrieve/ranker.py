@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from workbench.model import Hit
+from workbench.retrieve.cues import CUE_FEATURES, QueryCues, cue_features
 from workbench.retrieve.metrics import mrr_at, ndcg_at, recall_at
 
 KINDS = ("class", "function", "method", "property", "attribute", "module")
@@ -33,11 +34,13 @@ FEATURES: tuple[str, ...] = (
     "path_depth",
     "has_summary",
     *(f"kind_{k}" for k in KINDS),
+    *CUE_FEATURES,
 )
 
 
-def features(hit: Hit, best_bm25: float) -> list[float]:
-    """One candidate's feature row (see `FEATURES`); `best_bm25` scales its BM25 score."""
+def features(hit: Hit, best_bm25: float, cues: QueryCues) -> list[float]:
+    """One candidate's feature row (see `FEATURES`); `best_bm25` scales its BM25 score,
+    `cues` (the query read once) give the query-aware part (`workbench.retrieve.cues`)."""
     e = hit.explain
     v_rank, b_rank = e.get("vector_rank"), e.get("bm25_rank")
     return [
@@ -53,19 +56,20 @@ def features(hit: Hit, best_bm25: float) -> list[float]:
         float(hit.path.count(".")),
         1.0 if hit.summary else 0.0,
         *(1.0 if hit.kind == k else 0.0 for k in KINDS),
+        *cue_features(hit, cues),
     ]
 
 
 @dataclass
 class Question:
-    """A question's candidates (best first, as hybrid ranked them) and its answers."""
+    """A question, its candidates (best first, as hybrid ranked them) and its answers."""
 
+    query: str
     hits: list[Hit]
     relevant: set[str]
 
     def rows(self) -> list[list[float]]:
-        best = max((float(h.explain.get("bm25_score") or 0.0) for h in self.hits), default=0.0)
-        return [features(h, best) for h in self.hits]
+        return feature_rows(self.hits, self.query)
 
     def labels(self) -> list[int]:
         return [1 if h.definition_path in self.relevant else 0 for h in self.hits]
@@ -92,24 +96,50 @@ def _metrics(orders: list[tuple[list[str], set[str]]]) -> dict[str, float]:
     }
 
 
-def fit(questions: Sequence[Question]) -> Any:
-    """A standardised logistic regression over the candidates of `questions`."""
+@dataclass
+class Fitted:
+    """A fitted ranker before export: the scaler of the features and the regression."""
+
+    scaler: Any
+    regression: Any
+
+    def scores(self, rows: list[list[float]]) -> Any:
+        return self.regression.decision_function(self.scaler.transform(rows))
+
+
+def fit(questions: Sequence[Question]) -> Fitted:
+    """A pairwise logistic regression over standardised features: it learns which of two
+    candidates of one question is the answer from the difference of their rows.
+
+    Pairwise rather than one row at a time: a row-wise model also has to learn how
+    questions differ from one another (a question whose words are all in some name has
+    high overlaps everywhere), which a comparison within the question cancels. Held
+    out, on the bundled set, it kept the standard library's MRR (0.63 against 0.58
+    row-wise) at the same recall. Still a linear model: applied as one dot product.
+    """
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    x = [row for q in questions for row in q.rows()]
-    y = [label for q in questions for label in q.labels()]
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000))
-    model.fit(x, y)
-    return model
+    rows = [np.asarray(q.rows(), dtype=float) for q in questions if q.hits]
+    labels = [np.asarray(q.labels()) for q in questions if q.hits]
+    scaler = StandardScaler().fit(np.vstack(rows))
+    diffs = []
+    for x, y in zip(rows, labels, strict=True):
+        z = scaler.transform(x)
+        negatives = z[y == 0]
+        diffs += [answer - negatives for answer in z[y == 1] if len(negatives)]
+    pairs = np.vstack(diffs)
+    regression = LogisticRegression(C=1.0, fit_intercept=False, max_iter=2000)
+    regression.fit(np.vstack([pairs, -pairs]), [1] * len(pairs) + [0] * len(pairs))
+    return Fitted(scaler, regression)
 
 
-def rerank(model: Any, question: Question) -> list[str]:
-    """The question's candidates ordered by the model's probability (ties: hybrid's order)."""
+def rerank(model: Fitted, question: Question) -> list[str]:
+    """The question's candidates ordered by the model's score (ties: hybrid's order)."""
     if not question.hits:
         return []
-    scores = model.predict_proba(question.rows())[:, 1]
+    scores = model.scores(question.rows())
     order = sorted(range(len(question.hits)), key=lambda i: (-scores[i], i))
     return [question.hits[i].definition_path for i in order]
 
@@ -137,13 +167,16 @@ def cross_validate(questions: list[Question], folds: int = 5, seed: int = 0) -> 
 
 
 def fittable(questions: Sequence[Question]) -> bool:
-    """Whether the candidates hold both answers and non-answers (a model needs both)."""
-    labels = {label for q in questions for label in q.labels()}
-    return labels == {0, 1}
+    """Whether some question's candidates hold both an answer and a non-answer (the
+    pairs a model learns from)."""
+    return any(set(q.labels()) == {0, 1} for q in questions)
 
 
 #: candidates the saved ranker re-orders (the cross-validation uses the same depth)
 DEPTH = 30
+#: chunks each retriever hands hybrid when a ranker re-orders (`SearchSettings.candidates`
+#: at least this): a wider pool puts more answers among the ranker's candidates
+POOL = 100
 #: where the fitted ranker lives in the file's metadata (`workbench eval --fit-ranker`)
 META_KEY = "learned_ranker"
 
@@ -160,6 +193,7 @@ class RankerModel:
     intercept: float
     depth: int = DEPTH
     trained_on: int = 0
+    pool: int = POOL
 
     def logit(self, row: list[float]) -> float:
         return self.intercept + sum(
@@ -180,30 +214,58 @@ class RankerModel:
         return model if model.features == FEATURES else None
 
 
-def export(pipeline: Any, trained_on: int) -> RankerModel:
-    """A scikit-learn pipeline from `fit` as a `RankerModel`."""
-    scaler, regression = pipeline[0], pipeline[-1]
+def export(fitted: Fitted, trained_on: int) -> RankerModel:
+    """A model from `fit` as a `RankerModel` (plain numbers)."""
+    scaler, regression = fitted.scaler, fitted.regression
     return RankerModel(
         features=FEATURES,
         mean=tuple(float(v) for v in scaler.mean_),
         scale=tuple(float(v) for v in scaler.scale_),
         coef=tuple(float(v) for v in regression.coef_[0]),
-        intercept=float(regression.intercept_[0]),
+        intercept=0.0,  # pairwise: only differences within a question count
         trained_on=trained_on,
     )
 
 
-def apply(model: RankerModel, hits: list[Hit]) -> list[Hit]:
-    """Hybrid's top `model.depth` hits re-ordered by the model (the rest follow), each with
-    its logit in `explain["ranker"]`; ranks renumbered, scores left as hybrid made them."""
+def feature_rows(hits: Sequence[Hit], query: str) -> list[list[float]]:
+    """The feature rows of one query's candidates (the query read once for all)."""
+    best = max((float(h.explain.get("bm25_score") or 0.0) for h in hits), default=0.0)
+    cues = QueryCues.read(query)
+    return [features(h, best, cues) for h in hits]
+
+
+def probability(logit: float) -> float:
+    """The logistic function, safe for large logits."""
+    if logit >= 0:
+        return 1.0 / (1.0 + math.exp(-logit))
+    z = math.exp(logit)
+    return z / (1.0 + z)
+
+
+def apply(model: RankerModel, hits: list[Hit], query: str) -> list[Hit]:
+    """Hybrid's top `model.depth` hits re-ordered by the model (the rest follow), ranks
+    renumbered.
+
+    The shown score follows the new order, or a score column would look unsorted: a
+    re-ordered hit's score is the logistic of the model's score (0..1, the pairwise
+    model's odds of beating an average candidate), and the hits past the depth get
+    scores below the lowest of those, in their hybrid proportions. `explain` keeps what
+    hybrid made: `hybrid_score` beside its parts, and the model's logit as `ranker`.
+    """
     head, tail = hits[: model.depth], hits[model.depth :]
-    best = max((float(h.explain.get("bm25_score") or 0.0) for h in head), default=0.0)
-    logits = [model.logit(features(h, best)) for h in head]
+    logits = [model.logit(row) for row in feature_rows(head, query)]
+    for hit, logit in zip(head, logits, strict=True):
+        hit.explain["hybrid_score"] = round(hit.score, 6)
+        hit.explain["ranker"] = round(logit, 4)
+        hit.score = probability(logit)
+    if tail:
+        floor = min((h.score for h in head), default=1.0) * 0.999
+        top = tail[0].score
+        for hit in tail:
+            hit.explain["hybrid_score"] = round(hit.score, 6)
+            hit.score = floor * hit.score / top if top > 0 else 0.0
     order = sorted(range(len(head)), key=lambda i: (-logits[i], i))
-    out = []
-    for rank, hit in enumerate([*(head[i] for i in order), *tail], start=1):
+    out = [*(head[i] for i in order), *tail]
+    for rank, hit in enumerate(out, start=1):
         hit.rank = rank
-        out.append(hit)
-    for i, hit in enumerate(head):
-        hit.explain["ranker"] = round(logits[i], 4)
     return out

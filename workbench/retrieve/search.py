@@ -188,13 +188,14 @@ def search(
     model = _ranker(db) if levers.learned_ranker else None
     if model is not None:
         request = replace(request, k=max(request.k, model.depth))
+        settings = replace(settings, candidates=max(settings.candidates, model.pool))
     hits: list[Hit] = []
     if named:
         hits = _search(db, embedder, request, settings, bm25_ready, levers, named)
     if not hits:
         hits = _search(db, embedder, request, settings, bm25_ready, levers, ())
     if model is not None:
-        hits = ranker.apply(model, hits)[:original_k]
+        hits = ranker.apply(model, hits, request.query)[:original_k]
     return hits
 
 
