@@ -667,6 +667,9 @@ class Workbench:
 
         With `search_settings`, the searches of this run use them and `settings` stays as
         it is (a face can try candidate settings in a thread while it keeps searching).
+        Without `levers`, hybrid runs without the learned ranker: the shipped one (or the
+        file's) may have been fitted on these very questions, and is judged only by its
+        cross-validated row (`cross_validate_ranker`).
 
         Returns:
             (one row per mode, the cases left out because no expected path is indexed).
@@ -674,8 +677,9 @@ class Workbench:
         relevant, usable, skipped = self._relevant(cases)
 
         def run(question: str, mode: str) -> list[Hit]:
-            return self.search(question, 10, mode=mode, search_settings=search_settings, levers=levers)
+            return self.search(question, 10, mode=mode, search_settings=search_settings, levers=chosen)
 
+        chosen = levers or Levers(learned_ranker=False)
         return [score_mode(m, usable, relevant, run) for m in modes], skipped
 
     def _relevant(self, cases: list[EvalCase]) -> tuple[dict[str, set[str]], list[EvalCase], list[EvalCase]]:
@@ -726,6 +730,22 @@ class Workbench:
                 times[i] += (time.perf_counter() - started) * 1000
         return ablation.held_out_row(f"+ learned_ranker ({folds}-fold held-out)", report, times)
 
+    def fitted_ranker(self, cases: list[EvalCase]) -> RankerModel:
+        """The learned ranker fitted on every usable case, not saved (see `fit_ranker`).
+
+        Raises:
+            WorkbenchError: no question's candidates hold both an answer and a non-answer.
+        """
+        from workbench.retrieve import ranker
+
+        questions, _ = self._ranker_questions(cases)
+        if not ranker.fittable(questions):
+            raise WorkbenchError(
+                f"cannot fit a ranker: the top {ranker.DEPTH} of these questions hold no answer "
+                "(or only answers); use a set with more questions"
+            )
+        return ranker.export(ranker.fit(questions), len(questions))
+
     def fit_ranker(self, cases: list[EvalCase]) -> RankerModel:
         """Fit the learned ranker on every usable case and save it in the file, where every
         face's hybrid search then uses it (`Levers.learned_ranker`).
@@ -737,13 +757,7 @@ class Workbench:
 
         if self.read_only:
             raise StoreError("saving the ranker writes the file: open it with read_only=False")
-        questions, _ = self._ranker_questions(cases)
-        if not ranker.fittable(questions):
-            raise WorkbenchError(
-                f"cannot fit a ranker: the top {ranker.DEPTH} of these questions hold no answer "
-                "(or only answers); use a set with more questions"
-            )
-        model = ranker.export(ranker.fit(questions), len(questions))
+        model = self.fitted_ranker(cases)
         self.db.set_meta(ranker.META_KEY, model.to_json())
         search_module.forget_ranker(self.db)
         self.clear_caches()

@@ -95,8 +95,12 @@ def test_a_saved_ranker_is_used_by_every_later_search(indexed, embedder):
         EvalCase("d", "read a comma separated file", ["wbfixture.read_csv"]),
         EvalCase("e", "a pool of connections ran out", ["wbfixture.PoolTimeout"]),
     ]
+    shipped = ranker.bundled()
+    assert shipped is not None and shipped.trained_on > 100  # fitted on the bundled set
     with Workbench(path, embedder=embedder) as wb:
-        assert all("ranker" not in h.explain for h in wb.search("fetch a url", 5))
+        # a file with no ranker of its own uses the one the workbench ships
+        before = {h.path: h.explain["ranker"] for h in wb.search("fetch a url", 5)}
+        assert before
         row = wb.cross_validate_ranker(cases, folds=5)
         assert row.n == 5 and 0.0 <= row.recall_at_10 <= 1.0 and row.p95_ms > 0
     with Workbench(path, read_only=False, embedder=embedder) as wb:
@@ -105,6 +109,8 @@ def test_a_saved_ranker_is_used_by_every_later_search(indexed, embedder):
     with Workbench(path, embedder=embedder) as wb:
         hits = wb.search("fetch a url", 5)
         assert hits and all("ranker" in h.explain for h in hits)
+        # the file's own ranker, not the shipped one: other weights, other logits
+        assert {h.path: h.explain["ranker"] for h in hits if h.path in before} != before
         # the shown score is the ranker's: it falls with the rank, whatever hybrid gave
         assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)

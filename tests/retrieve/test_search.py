@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.errors import QueryError
+from workbench.retrieve.levers import Levers
 
 QUESTIONS = [
     # (question, expected public path, modes that must have it in their top 5)
@@ -40,7 +41,7 @@ def test_camel_case_words_hit_camel_case_names(wb):
 
 
 def test_hybrid_explains_its_score(wb):
-    hit = wb.search("read_csv", 1)[0]
+    hit = wb.search("read_csv", 1, levers=Levers(learned_ranker=False))[0]
     assert hit.path == "wbfixture.read_csv"
     ex = hit.explain
     assert ex["name_boost"] > 0 and ex["public_boost"] > 0

@@ -221,6 +221,12 @@ def compact(destination: Path | None, db_path: Path | None) -> None:
     is_flag=True,
     help="Fit the learned ranker on the set and save it in the file (every face uses it).",
 )
+@click.option(
+    "--ranker-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --fit-ranker: write the ranker to this JSON file instead (e.g. the one the "
+    "workbench ships, workbench/retrieve/ranker.json); the index is not written.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Metrics as JSON.")
 @db_option
 @reports_errors
@@ -233,6 +239,7 @@ def eval_command(
     modes: tuple[str, ...],
     ablation: bool,
     fit_ranker: bool,
+    ranker_out: Path | None,
     as_json: bool,
     db_path: Path | None,
 ) -> None:
@@ -260,7 +267,12 @@ def eval_command(
         rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"), levers=unfitted)
         levers = [*wb.evaluate_levers(cases), wb.cross_validate_ranker(cases)] if ablation else []
         report = wb.evaluate_multihop(hop_cases) if hop_cases else None
-    if fit_ranker:
+    if fit_ranker and ranker_out:
+        with _open(db_path) as wb:
+            model = wb.fitted_ranker(cases)
+        ranker_out.write_text(model.to_json(indent=1) + "\n")
+        click.echo(f"learned ranker fitted on {model.trained_on} questions: {ranker_out}", err=True)
+    elif fit_ranker:
         with _open(db_path, read_only=False) as wb:
             model = wb.fit_ranker(cases)
         click.echo(f"learned ranker fitted on {model.trained_on} questions, saved in {wb.path}", err=True)

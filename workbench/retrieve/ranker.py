@@ -9,11 +9,13 @@ folds, so a gain that only fits the questions it was fitted to cannot show.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from workbench.model import Hit
@@ -179,6 +181,10 @@ DEPTH = 30
 POOL = 100
 #: where the fitted ranker lives in the file's metadata (`workbench eval --fit-ranker`)
 META_KEY = "learned_ranker"
+#: the ranker that ships with the workbench, for files with none of their own: fitted on
+#: the bundled eval set over the default index (`workbench eval --fit-ranker --ranker-out`),
+#: judged only by its cross-validated row in `workbench eval`
+BUNDLED = Path(__file__).with_name("ranker.json")
 
 
 @dataclass(frozen=True)
@@ -200,8 +206,8 @@ class RankerModel:
             c * (x - m) / (s or 1.0) for c, x, m, s in zip(self.coef, row, self.mean, self.scale, strict=True)
         )
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(asdict(self), indent=indent)
 
     @classmethod
     def from_json(cls, text: str) -> RankerModel | None:
@@ -212,6 +218,15 @@ class RankerModel:
         except (ValueError, TypeError):
             return None
         return model if model.features == FEATURES else None
+
+
+@functools.cache
+def bundled() -> RankerModel | None:
+    """The shipped ranker (`BUNDLED`), or None if it is missing or has other features."""
+    try:
+        return RankerModel.from_json(BUNDLED.read_text())
+    except OSError:
+        return None
 
 
 def export(fitted: Fitted, trained_on: int) -> RankerModel:

@@ -203,10 +203,12 @@ _RANKERS: weakref.WeakKeyDictionary[Database, ranker.RankerModel | None] = weakr
 
 
 def _ranker(db: Database) -> ranker.RankerModel | None:
-    """The learned ranker saved in the file, read once per open file."""
+    """The learned ranker saved in the file, else the one the workbench ships
+    (`ranker.bundled`), read once per open file."""
     if db not in _RANKERS:
         text = db.meta(ranker.META_KEY)
-        _RANKERS[db] = ranker.RankerModel.from_json(text) if text else None
+        saved = ranker.RankerModel.from_json(text) if text else None
+        _RANKERS[db] = saved or ranker.bundled()
     return _RANKERS[db]
 
 
