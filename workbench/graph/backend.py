@@ -46,7 +46,7 @@ class _Backend:
             return []
         ways = ("out", "in") if direction == "both" else (direction,)
         parts = [self._part(sql_strings(frontier), relations, way) for way in ways]
-        rows = self.db.execute(" UNION ".join(parts)).fetchall()
+        rows = self.db.rows(" UNION ".join(parts))
         return sorted(GraphEdge(*r) for r in rows)
 
     def _part(self, keys: str, relations: tuple[str, ...], way: str) -> str:

@@ -64,10 +64,10 @@ class Graph:
         wanted = set(paths)
         if not wanted:
             return {}
-        rows = self.db.execute(
+        rows = self.db.rows(
             "SELECT path, public_path, kind, library, is_stub FROM graph_nodes "
             f"WHERE path IN ({sql_strings(wanted)})"
-        ).fetchall()
+        )
         found = {r[0]: GraphNode(*r) for r in rows}
         for path in wanted - found.keys():
             found[path] = GraphNode(path, path, "external", path.split(".", 1)[0], True)

@@ -70,11 +70,11 @@ def vector_candidates(
     """
     dim = db.dimension
     if not libraries and not kinds and not exact:
-        rows = db.execute(nearest_chunks_sql(dim), [vector_literal, limit]).fetchall()
+        rows = db.rows(nearest_chunks_sql(dim), [vector_literal, limit])
         return [(path, 1.0 - float(d)) for path, d in rows]
     where, params = _filters(libraries, kinds)
     join_entities = "JOIN entities e ON e.path = c.entity_path" if kinds else ""
-    rows = db.execute(
+    rows = db.rows(
         f"""
         SELECT c.entity_path, array_cosine_similarity(c.embedding, ?::FLOAT[{dim}]) AS s
         FROM chunks c {join_entities}
@@ -82,7 +82,7 @@ def vector_candidates(
         ORDER BY s DESC
         LIMIT ?""",
         [vector_literal, *params, limit],
-    ).fetchall()
+    )
     return [(path, float(s)) for path, s in rows]
 
 
@@ -92,7 +92,7 @@ def chunk_owner_lookup(db: Database, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     listed = ", ".join(str(int(i)) for i in ids)
-    return dict(db.execute(f"SELECT id, entity_path FROM chunks WHERE id IN ({listed})").fetchall())
+    return dict(db.rows(f"SELECT id, entity_path FROM chunks WHERE id IN ({listed})"))
 
 
 def all_chunk_owners(db: Database) -> dict[int, str]:
@@ -116,14 +116,13 @@ def bm25_candidates(
     kinds: list[str] | None = None,
 ) -> list[tuple[str, float]]:
     """Chunks ranked by BM25 as (entity path, score), best first (see `store.bm25`)."""
-    cursor = db.cursor()
-    scored = bm25.chunk_scores_sql(cursor, query)
+    scored = bm25.chunk_scores_sql(db, query)
     if scored is None:
         return []
     sql, params = scored
     if kinds:
         where, filter_params = _filters(libraries, kinds)
-        rows = cursor.execute(
+        rows = db.rows(
             f"""
             WITH scores AS ({sql})
             SELECT c.entity_path, s.score
@@ -132,18 +131,18 @@ def bm25_candidates(
             WHERE {where}
             ORDER BY s.score DESC, c.entity_path LIMIT ?""",
             [*params, *filter_params, limit],
-        ).fetchall()
+        )
     else:
         library_filter = ""
         filter_params = []
         if libraries:
             library_filter = f"WHERE library IN (SELECT unnest(string_split(?, '{SEP}')))"
             filter_params = [_as_list_param(list(libraries))]
-        top = cursor.execute(
+        top = db.rows(
             f"WITH scores AS ({sql}) SELECT chunk_id, score FROM scores {library_filter} "
             "ORDER BY score DESC, chunk_id LIMIT ?",
             [*params, *filter_params, limit],
-        ).fetchall()
+        )
         if not top:
             return []
         owner = chunk_owners_of(db).get(int(chunk_id) for chunk_id, _ in top)
@@ -163,15 +162,14 @@ def bm25_reference_scores(db: Database, query: str, limit: int) -> list[tuple[in
 
 def bm25_chunk_scores(db: Database, query: str, limit: int) -> list[tuple[int, float]]:
     """BM25 per chunk id from the postings table (to compare with the macro's scores)."""
-    cursor = db.cursor()
-    scored = bm25.chunk_scores_sql(cursor, query)
+    scored = bm25.chunk_scores_sql(db, query)
     if scored is None:
         return []
     sql, params = scored
-    rows = cursor.execute(
+    rows = db.rows(
         f"WITH scores AS ({sql}) SELECT chunk_id, score FROM scores ORDER BY score DESC, chunk_id LIMIT ?",
         [*params, limit],
-    ).fetchall()
+    )
     return [(int(i), float(s)) for i, s in rows]
 
 
@@ -256,9 +254,7 @@ def entity_summaries(
     if not paths:
         return {}
     keys = ("path", *(c for c in columns if c != "path"))
-    rows = db.execute(
-        f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})"
-    ).fetchall()
+    rows = db.rows(f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})")
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
 
 
