@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from workbench.model import DocItem, DocSection, Entity, LibraryInfo
-from workbench.store import bm25
+from workbench.store import bm25, postings
 from workbench.store.background import BackgroundMap, map_of
 from workbench.store.database import Database
 
@@ -115,7 +115,12 @@ def bm25_candidates(
     libraries: list[str] | None = None,
     kinds: list[str] | None = None,
 ) -> list[tuple[str, float]]:
-    """Chunks ranked by BM25 as (entity path, score), best first (see `store.bm25`)."""
+    """Chunks ranked by BM25 as (entity path, score), best first (see `store.bm25`;
+    in memory once the file's postings are, unless kinds filter: `store.postings`)."""
+    in_memory = postings.postings_of(db).value() if not kinds else None
+    if in_memory is not None:
+        top = in_memory.top(postings.query_stems(db, query), limit, libraries)
+        return _owned(db, top)
     scored = bm25.chunk_scores_sql(db, query)
     if scored is None:
         return []
@@ -143,10 +148,16 @@ def bm25_candidates(
             "ORDER BY score DESC, chunk_id LIMIT ?",
             [*params, *filter_params, limit],
         )
-        if not top:
-            return []
-        owner = chunk_owners_of(db).get(int(chunk_id) for chunk_id, _ in top)
-        rows = sorted(((owner[i], s) for i, s in top if i in owner), key=lambda r: (-r[1], r[0]))
+        return _owned(db, top)
+    return [(path, float(score)) for path, score in rows]
+
+
+def _owned(db: Database, top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+    """Ranked (chunk id, score) as (entity path, score), ties by path."""
+    if not top:
+        return []
+    owner = chunk_owners_of(db).get(int(chunk_id) for chunk_id, _ in top)
+    rows = sorted(((owner[i], s) for i, s in top if i in owner), key=lambda r: (-r[1], r[0]))
     return [(path, float(score)) for path, score in rows]
 
 
