@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -267,6 +268,41 @@ def entity_summaries(
     keys = ("path", *(c for c in columns if c != "path"))
     rows = db.rows(f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})")
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+
+
+def _ranking_lookup(db: Database, paths: list[str]) -> dict[str, tuple[Any, ...]]:
+    if not paths:
+        return {}
+    rows = db.rows(f"SELECT {', '.join(RANKING_COLUMNS)} FROM entities WHERE path IN ({sql_strings(paths)})")
+    return {r[0]: r for r in rows}
+
+
+def _all_ranking_rows(db: Database) -> dict[str, tuple[Any, ...]]:
+    """The ranking columns of every entity a chunk belongs to (the only ones vectors and
+    BM25 return): ~30 MB for 90k entities, strings shared where path = public path."""
+    rows = db.rows(
+        f"SELECT {', '.join(RANKING_COLUMNS)} FROM entities WHERE path IN (SELECT entity_path FROM chunks)"
+    )
+    out = {}
+    for path, public_path, kind, library, *rest in rows:
+        public_path = path if public_path == path else public_path
+        out[path] = (path, public_path, sys.intern(kind), sys.intern(library), *rest)
+    return out
+
+
+def ranking_rows_of(db: Database) -> BackgroundMap[str, tuple[Any, ...]]:
+    """Entity -> RANKING_COLUMNS of an open file: per search until the whole map is in
+    (see `store.background`). Fetched by path, 150 candidates cost DuckDB 4.5-20 ms
+    (a decompressed vector per column per row); from the map, nothing."""
+    return map_of(
+        db, "ranking-rows", lambda d: BackgroundMap(d, "ranking-rows", _ranking_lookup, _all_ranking_rows)
+    )
+
+
+def ranking_rows(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
+    """`entity_summaries(db, paths, RANKING_COLUMNS)`, from the map once it is loaded."""
+    found = ranking_rows_of(db).get(paths)
+    return {path: dict(zip(RANKING_COLUMNS, row, strict=True)) for path, row in found.items()}
 
 
 def resolve_path(db: Database, path: str) -> str | None:
