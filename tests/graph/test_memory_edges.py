@@ -73,3 +73,21 @@ def test_ask_answers_the_same_with_edges_in_memory(wb):
         (i.path, i.score, i.paths) for i in before.items
     ]
     assert before.items
+
+
+def test_nodes_equal_sql(db):
+    """Every node of the graph, and unknown paths, read from memory as from the table."""
+    from workbench.graph.walk import Graph
+
+    nodes = [r[0] for r in db.rows("SELECT path FROM graph_nodes")] + ["no.such.node", "builtins.Nope"]
+    background.forget_maps(db)
+    expected = Graph(db).nodes(nodes)
+    loaded = memory.edges_of(db)
+    for _ in range(memory.LOAD_AFTER_HOPS):
+        loaded.value()
+    loaded.wait()
+    assert loaded.loaded
+    found, rest = loaded.peek().nodes(nodes)
+    assert len(found) > 100 and "no.such.node" in rest
+    assert Graph(db).nodes(nodes) == expected
+    assert any(node.is_stub for node in expected.values())

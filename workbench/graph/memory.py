@@ -11,10 +11,11 @@ every hop of the fixture graph).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from workbench.model import GraphEdge
+from workbench.model import GraphEdge, GraphNode
 from workbench.store.background import BackgroundLoad, map_of
 from workbench.store.database import Database
 
@@ -31,6 +32,12 @@ def _by(ends: np.ndarray, nodes: int) -> tuple[np.ndarray, np.ndarray]:
     starts = np.zeros(nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(ends, minlength=nodes), out=starts[1:])
     return order, starts
+
+
+def _codes(pc: Any, column: Any) -> tuple[list[str], np.ndarray]:
+    """A text column with few distinct values as (values, index of each row's)."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
 
 
 class MemoryEdges:
@@ -59,6 +66,18 @@ class MemoryEdges:
         self.detail = table.column("detail").combine_chunks()
         self.out = _by(self.src, len(self.names))
         self.into = _by(self.dst, len(self.names))
+        # the nodes' rows, by the same ids (a node without edges has none: looked up)
+        nodes = db.execute(
+            "SELECT path, public_path, kind, library, is_stub FROM graph_nodes"
+        ).to_arrow_table()
+        self.node_row = np.full(len(self.names), -1, dtype=np.int64)
+        for row, path in enumerate(nodes.column("path").to_pylist()):
+            if path in self.ids:
+                self.node_row[self.ids[path]] = row
+        self.node_public = nodes.column("public_path").combine_chunks()
+        self.node_kind = _codes(pc, nodes.column("kind"))
+        self.node_library = _codes(pc, nodes.column("library"))
+        self.node_stub = nodes.column("is_stub").to_pylist()
 
     def hop(self, frontier: Iterable[str], relations: tuple[str, ...], direction: str) -> list[GraphEdge]:
         """What `backend.SqlBackend.hop` returns: the edges leaving (`out`) or entering
@@ -92,6 +111,25 @@ class MemoryEdges:
             )
         }
         return sorted(edges)
+
+    def nodes(self, paths: Iterable[str]) -> tuple[dict[str, GraphNode], list[str]]:
+        """(the nodes of `paths` that are ends of edges, the paths left to look up)."""
+        found: dict[str, GraphNode] = {}
+        rest: list[str] = []
+        for path in paths:
+            i = self.ids.get(path)
+            row = -1 if i is None else int(self.node_row[i])
+            if row < 0:
+                rest.append(path)
+            else:
+                found[path] = GraphNode(
+                    path,
+                    self.node_public[row].as_py(),
+                    self.node_kind[0][self.node_kind[1][row]],
+                    self.node_library[0][self.node_library[1][row]],
+                    self.node_stub[row],
+                )
+        return found, rest
 
 
 def edges_of(db: Database) -> BackgroundLoad[MemoryEdges]:

@@ -68,6 +68,10 @@ class BackgroundLoad(Generic[T]):
                 self._loader.start()
         return self._value
 
+    def peek(self) -> T | None:
+        """The value if it is in, without counting a use."""
+        return self._value
+
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the background load, if one runs (benchmarks time the warm path)."""
         if self._loader is not None:
