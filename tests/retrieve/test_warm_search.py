@@ -39,7 +39,8 @@ def test_warm_search_ranks_as_cold(wb):
         for i, options in enumerate(OPTIONS):
             background.forget_maps(wb.db)  # no map has been used: values looked up per search
             cold[query, i] = ranked(wb, query, options)
-    for query in QUERIES[:3]:  # start every background load, then wait for them
+    for query in QUERIES[:6]:  # start every background load, then wait for them
+        wb.clear_caches()
         wb.search(query)
     wb.settle()
     loaded = {load.name for load in background.maps_of(wb.db) if load.loaded}
@@ -60,7 +61,8 @@ def test_ranking_rows_equal_entity_summaries(wb):
     expected = queries.entity_summaries(wb.db, paths, queries.RANKING_COLUMNS)
     background.forget_maps(wb.db)
     assert queries.ranking_rows(wb.db, paths) == expected  # looked up
-    queries.ranking_rows_of(wb.db).value()  # the second use starts the load
+    for _ in range(background.LOAD_AFTER_SEARCHES):  # the last use starts the load
+        queries.ranking_rows_of(wb.db).value()
     queries.ranking_rows_of(wb.db).wait()
     assert queries.ranking_rows_of(wb.db).loaded
     assert queries.ranking_rows(wb.db, paths) == expected  # from memory

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.store import bm25
-from workbench.store.background import BackgroundLoad, map_of
+from workbench.store.background import LOAD_AFTER_SEARCHES, BackgroundLoad, map_of
 from workbench.store.database import Database
 
 
@@ -109,9 +109,14 @@ def load_postings(db: Database) -> Postings:
 
 
 def postings_of(db: Database) -> BackgroundLoad[Postings]:
-    """The postings of an open file, loaded in the background from its second BM25 query
-    on (see `store.background`); until then, queries score in SQL."""
-    return map_of(db, "bm25-postings", lambda d: BackgroundLoad(d, "bm25-postings", load_postings))
+    """The postings of an open file, loaded in the background from its
+    LOAD_AFTER_SEARCHES-th BM25 query on (see `store.background`); until then, queries
+    score in SQL."""
+    return map_of(
+        db,
+        "bm25-postings",
+        lambda d: BackgroundLoad(d, "bm25-postings", load_postings, after=LOAD_AFTER_SEARCHES),
+    )
 
 
 def query_stems(db: Database, query: str) -> list[str]:

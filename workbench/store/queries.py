@@ -11,7 +11,7 @@ import numpy as np
 
 from workbench.model import DocItem, DocSection, Entity, LibraryInfo
 from workbench.store import bm25, postings
-from workbench.store.background import BackgroundMap, map_of
+from workbench.store.background import LOAD_AFTER_SEARCHES, BackgroundMap, map_of
 from workbench.store.database import Database
 
 FTS = "fts_main_chunks"
@@ -292,10 +292,14 @@ def _all_ranking_rows(db: Database) -> dict[str, tuple[Any, ...]]:
 
 def ranking_rows_of(db: Database) -> BackgroundMap[str, tuple[Any, ...]]:
     """Entity -> RANKING_COLUMNS of an open file: per search until the whole map is in
-    (see `store.background`). Fetched by path, 150 candidates cost DuckDB 4.5-20 ms
-    (a decompressed vector per column per row); from the map, nothing."""
+    (from the LOAD_AFTER_SEARCHES-th search on: `store.background`). Fetched by path, 150
+    candidates cost DuckDB 4.5-20 ms (a decompressed vector per column per row)."""
     return map_of(
-        db, "ranking-rows", lambda d: BackgroundMap(d, "ranking-rows", _ranking_lookup, _all_ranking_rows)
+        db,
+        "ranking-rows",
+        lambda d: BackgroundMap(
+            d, "ranking-rows", _ranking_lookup, _all_ranking_rows, after=LOAD_AFTER_SEARCHES
+        ),
     )
 
 
