@@ -28,9 +28,9 @@ class Postings:
     Attributes:
         terms: stemmed term -> (first posting, end, document frequency).
         chunk: chunk id of each posting.
-        tf: term frequency of each posting (as a double, as SQL reads it).
+        tf: term frequency of each posting.
         denominator: `tf + k1 * (1 - b + b * doclen / avgdl)` of each posting.
-        library: each posting's library, as an index into `libraries`.
+        library: each chunk's library (by chunk id), as an index into `libraries`.
     """
 
     terms: dict[str, tuple[int, int, int]]
@@ -57,9 +57,10 @@ class Postings:
         for stem in found:  # postings are sorted by term id: the SQL's order of summing
             start, end, df = self.terms[stem]
             idf = math.log10((self.num_docs - df + 0.5) / (df + 0.5) + 1)
-            chunk, tf, den = self.chunk[start:end], self.tf[start:end], self.denominator[start:end]
+            chunk, den = self.chunk[start:end], self.denominator[start:end]
+            tf = self.tf[start:end].astype(np.float64)
             if wanted is not None:
-                keep = np.isin(self.library[start:end], wanted)
+                keep = np.isin(self.library[chunk], wanted)
                 chunk, tf, den = chunk[keep], tf[keep], den[keep]
             ids.append(chunk)
             parts.append(idf * tf * (bm25.K1 + 1) / den)
@@ -78,18 +79,23 @@ class Postings:
 
 
 def load_postings(db: Database) -> Postings:
-    """Read the postings table, the fts dictionary and its statistics (~2M rows on the
-    default index: a few hundred ms, on a thread of its own)."""
-    table = db.execute(
-        "SELECT termid, chunk_id, tf, doclen, library FROM bm25_postings ORDER BY termid, chunk_id"
-    ).to_arrow_table()
+    """Read the postings table, the fts dictionary and its statistics (~2.5M rows on the
+    default index: about a second, on a thread of its own). Sorted here, not by SQL (a
+    sort of that many rows grew the process by ~250 MB); libraries are read per chunk."""
+    import pyarrow.compute as pc
+
+    table = db.execute("SELECT termid, chunk_id, tf, doclen FROM bm25_postings").to_arrow_table()
     num_docs, avgdl = db.rows(f"SELECT num_docs, avgdl FROM {bm25.FTS}.stats")[0]
     termid = table.column("termid").to_numpy()
-    tf = table.column("tf").to_numpy().astype(np.float64)
-    doclen = table.column("doclen").to_numpy().astype(np.float64)
+    chunk = table.column("chunk_id").to_numpy()
+    order = np.lexsort((chunk, termid))
+    termid, chunk = termid[order], chunk[order].astype(np.int32)
+    tf = table.column("tf").to_numpy()[order].astype(np.int32)
+    doclen = table.column("doclen").to_numpy()[order].astype(np.float64)
+    del table, order
     # the SQL's `p.tf + 1.2 * (0.25 + 0.75 * p.doclen / avgdl)`, operation by operation
-    denominator = tf + bm25.K1 * ((1 - bm25.B) + bm25.B * doclen / float(avgdl))
-    library = table.column("library").dictionary_encode().combine_chunks()
+    denominator = tf.astype(np.float64) + bm25.K1 * ((1 - bm25.B) + bm25.B * doclen / float(avgdl))
+    del doclen
     starts = np.flatnonzero(np.r_[True, termid[1:] != termid[:-1]]) if len(termid) else np.zeros(0, int)
     ends = np.r_[starts[1:], len(termid)]
     span = {int(termid[s]): (int(s), int(e)) for s, e in zip(starts, ends, strict=True)}
@@ -97,12 +103,17 @@ def load_postings(db: Database) -> Postings:
     for term, tid, df in db.rows(f"SELECT term, termid, df FROM {bm25.FTS}.dict"):
         if tid in span:
             terms[term] = (*span[tid], int(df))
+    owners = db.execute("SELECT id, library FROM chunks").to_arrow_table()
+    library = pc.dictionary_encode(owners.column("library").combine_chunks())
+    ids = owners.column("id").to_numpy()
+    by_chunk = np.full(int(ids.max()) + 1 if len(ids) else 0, -1, dtype=np.int16)
+    by_chunk[ids] = library.indices.to_numpy(zero_copy_only=False)
     return Postings(
         terms=terms,
-        chunk=table.column("chunk_id").to_numpy().astype(np.int64),
+        chunk=chunk,
         tf=tf,
         denominator=denominator,
-        library=library.indices.to_numpy(zero_copy_only=False),
+        library=by_chunk,
         libraries=[str(v) for v in library.dictionary.to_pylist()],
         num_docs=int(num_docs),
     )
