@@ -574,8 +574,9 @@ class Workbench:
         max_hops = max_hops or self.settings.search.max_hops
         if hops is None:
             hops = relation_chain(question, max_hops)
-        # the question and the clauses of its hops in one batch through the model
-        self.embedder.embed_queries([question, *(hop.text for hop in hops if hop.text)])
+        # the question (its search waits for it) first, then the clauses of its hops (the
+        # walk waits for them), on a thread of their own while the search runs
+        self.embedder.prefetch([question], [hop.text for hop in hops if hop.text])
         return multihop.multi_hop(
             self.db,
             self.embedder,
@@ -630,9 +631,11 @@ class Workbench:
         # search steps still answer
         self.embedder.load()  # seconds, once: not to be counted against a step's timeout
         the_plan = planner.plan(question, max_hops)
-        # every text a step will embed, in one batch through the model before the steps run
+        # every text a step will embed, on a thread of their own while the steps run: the
+        # texts searches wait for first, then the clauses that only walks wait for
         clauses = [hop.text for hop in relation_chain(question, max_hops) if hop.text]
-        self.embedder.embed_queries([*(step.query for step in the_plan.steps), *clauses])
+        searched = [[step.query] for step in the_plan.steps if step.kind in ("search", "walk")]
+        self.embedder.prefetch(*searched, clauses)
         runner = planner.Planner(
             _WithoutRanker(self),
             lambda score, relative: calibration.probability(score, relative, calibration.SEARCH),

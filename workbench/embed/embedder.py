@@ -6,6 +6,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,10 @@ from workbench.config import EmbeddingSettings
 from workbench.errors import WorkbenchError
 
 QUERY_CACHE = 64
+#: Query texts in one batch are padded to the longest: a text more than this many times
+#: longer than the shortest of its batch goes in a batch of its own (a 35-word question
+#: with its three 6-12 word clauses cost 72 ms in one batch, 37 ms in two).
+QUERY_GROUP_SPREAD = 2.0
 
 
 def default_model_path() -> str:
@@ -32,7 +37,8 @@ class BaseEmbedder:
     """What every embedder shares: name, dimension, batching sorted by length and a small
     cache of recent query vectors. Subclasses load a model and encode one batch.
 
-    Vectors are L2-normalised float32, so cosine similarity is a dot product.
+    Vectors are L2-normalised float32, so cosine similarity is a dot product. A query
+    text being embedded is embedded once: other callers wait for its vector (`prefetch`).
     """
 
     #: which runtime computes the vectors ("torch", "onnx"), shown by `workbench bench`
@@ -42,6 +48,8 @@ class BaseEmbedder:
         self.settings = settings or EmbeddingSettings()
         self._lock = threading.Lock()
         self._recent: dict[str, np.ndarray] = {}
+        self._pending: dict[str, Future[np.ndarray]] = {}
+        self._prefetcher: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
@@ -111,21 +119,80 @@ class BaseEmbedder:
             self._recent.clear()
 
     def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Query vectors for several texts, the uncached ones embedded in one batch."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._recent))
-        if missing:
-            vectors = self.embed(missing)
+        """Query vectors for several texts: cached ones from the cache, those another
+        thread is embedding from it when it is done, the rest embedded here in batches
+        of similar length (see `QUERY_GROUP_SPREAD`)."""
+        claimed, wanted = self._claim(texts)
+        self._compute(claimed)
+        return [wanted[t].result() for t in texts]
+
+    def prefetch(self, *groups: Sequence[str]) -> None:
+        """Embed query texts on a thread of their own, group after group, and return at
+        once: `ask` starts its search while the clauses its walk needs are embedded.
+        The texts are claimed before this returns, so a caller asking for one of them
+        meanwhile waits for it instead of embedding it again."""
+        claimed = [self._claim(group)[0] for group in groups]
+        if not any(claimed):
+            return
+        with self._lock:
+            if self._prefetcher is None:
+                self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-prefetch")
+            pool = self._prefetcher
+        pool.submit(lambda: [self._compute(group, raise_error=False) for group in claimed])
+
+    def _claim(self, texts: Sequence[str]) -> tuple[list[str], dict[str, Future[np.ndarray]]]:
+        """(texts this caller must embed, a future of every text's vector)."""
+        claimed: list[str] = []
+        wanted: dict[str, Future[np.ndarray]] = {}
+        with self._lock:
+            for text in dict.fromkeys(texts):
+                if text in self._recent:
+                    wanted[text] = Future()
+                    wanted[text].set_result(self._recent[text])
+                    continue
+                if text not in self._pending:
+                    self._pending[text] = Future()
+                    claimed.append(text)
+                wanted[text] = self._pending[text]
+        return claimed, wanted
+
+    def _compute(self, claimed: list[str], *, raise_error: bool = True) -> None:
+        """Embed texts this caller claimed, and hand their vectors to whoever waits."""
+        if not claimed:
+            return
+        try:
+            vectors: dict[str, np.ndarray] = {}
+            for group in _length_groups(claimed):
+                vectors.update(zip(group, self.embed(group), strict=True))
+        except BaseException as error:
             with self._lock:
-                for text, vector in zip(missing, vectors, strict=True):
-                    self._recent[text] = vector
-                while len(self._recent) > QUERY_CACHE:
-                    self._recent.pop(next(iter(self._recent)))
-        return [self._recent[t] if t in self._recent else self.embed([t])[0] for t in texts]
+                for text in claimed:
+                    self._pending.pop(text).set_exception(error)
+            if raise_error:
+                raise
+            return
+        with self._lock:
+            for text in claimed:
+                self._recent[text] = vectors[text]
+                self._pending.pop(text).set_result(vectors[text])
+            while len(self._recent) > QUERY_CACHE:
+                self._recent.pop(next(iter(self._recent)))
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query vector; the last few are cached (a planner embeds a question once for
         its search and again to rank graph neighbours)."""
         return self.embed_queries([text])[0]
+
+
+def _length_groups(texts: list[str]) -> list[list[str]]:
+    """Texts in batches of similar length (by characters), shortest first."""
+    groups: list[list[str]] = []
+    for text in sorted(texts, key=len):
+        if groups and len(text) <= QUERY_GROUP_SPREAD * max(len(groups[-1][0]), 1):
+            groups[-1].append(text)
+        else:
+            groups.append([text])
+    return groups
 
 
 def quiet_hugging_face() -> None:

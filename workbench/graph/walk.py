@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from workbench.errors import EntityNotFoundError, QueryError
+from workbench.graph import memory
 from workbench.graph.backend import DIRECTIONS, HopBackend, open_backend
 from workbench.model import RELATIONS, GraphEdge, GraphNode, GraphPath, Subgraph
 from workbench.store import queries
@@ -62,13 +63,18 @@ class Graph:
     def nodes(self, paths: Iterable[str]) -> dict[str, GraphNode]:
         """Nodes by path; a path missing from the graph tables comes back as a stub."""
         wanted = set(paths)
+        found: dict[str, GraphNode] = {}
+        loaded = memory.edges_of(self.db).peek()
+        if loaded is not None:  # a long-lived reader: the ends of edges from memory
+            found, rest = loaded.nodes(wanted)
+            wanted = set(rest)
         if not wanted:
-            return {}
-        rows = self.db.execute(
+            return found
+        rows = self.db.rows(
             "SELECT path, public_path, kind, library, is_stub FROM graph_nodes "
             f"WHERE path IN ({sql_strings(wanted)})"
-        ).fetchall()
-        found = {r[0]: GraphNode(*r) for r in rows}
+        )
+        found.update({r[0]: GraphNode(*r) for r in rows})
         for path in wanted - found.keys():
             found[path] = GraphNode(path, path, "external", path.split(".", 1)[0], True)
         return found

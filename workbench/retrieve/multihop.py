@@ -81,12 +81,12 @@ def relevance(db: Database, vector: str, paths: set[str]) -> dict[str, float]:
     """
     if not paths:
         return {}
-    rows = db.execute(
+    rows = db.rows(
         f"SELECT c.entity_path, max(array_inner_product(c.embedding, ?::FLOAT[{db.dimension}])) "
         f"FROM (SELECT unnest([{sql_strings(paths)}]) AS path) wanted "
         "JOIN chunks c ON c.entity_path = wanted.path GROUP BY 1",
         [vector],
-    ).fetchall()
+    )
     return {path: max(0.0, float(sim)) for path, sim in rows}
 
 

@@ -10,6 +10,7 @@ finds nothing marks the answer `degraded`; the others still answer.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +23,9 @@ from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.multihop import SEEDS, WalkResult
 
 STEP_TIMEOUT_S = 10.0
-MAX_WORKERS = 4
+#: threads shared by every plan's steps (a plan has at most three; a timed-out step keeps
+#: its thread until it ends)
+MAX_WORKERS = 8
 
 _COMPARISON = (
     re.compile(r"\bdifferences?\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)[?.!]*$"),
@@ -44,6 +47,20 @@ class Services(Protocol):
     def walk(self, question: str, hops: list[Hop], k: int) -> WalkResult: ...
 
     def paths(self, src: str, dst: str, max_hops: int = 3) -> list[GraphPath]: ...
+
+
+_STEPS: ThreadPoolExecutor | None = None
+_STEPS_LOCK = threading.Lock()
+
+
+def _steps_pool() -> ThreadPoolExecutor:
+    """Threads for plan steps, made on first use and kept: starting two threads per
+    `ask` cost it ~1 ms, more on a busy machine."""
+    global _STEPS
+    with _STEPS_LOCK:
+        if _STEPS is None:
+            _STEPS = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="plan-step")
+        return _STEPS
 
 
 def _relations(hops: list[Hop]) -> list[str]:
@@ -140,7 +157,8 @@ class Planner:
         started = time.perf_counter()
         done: dict[str, StepResult] = {}
         pending = list(the_plan.steps)
-        pool = ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="plan-step")
+        pool = _steps_pool()
+        submitted: list[Future] = []
         try:
             while pending:
                 ready = [s for s in pending if all(d in done for d in s.depends)]
@@ -149,6 +167,7 @@ class Planner:
                 futures: dict[str, tuple[PlanStep, Future, float]] = {
                     s.id: (s, pool.submit(self._run_step, s, dict(done)), time.perf_counter()) for s in ready
                 }
+                submitted += [future for _, future, _ in futures.values()]
                 for step, future, t0 in futures.values():
                     remaining = max(0.0, self.timeout - (time.perf_counter() - t0))
                     try:
@@ -171,7 +190,8 @@ class Planner:
                         )
                 pending = [s for s in pending if s.id not in done]
         finally:  # a timed-out step keeps its thread until it ends; the answer does not wait
-            pool.shutdown(wait=False, cancel_futures=True)
+            for future in submitted:
+                future.cancel()  # only steps not started yet (the pool was busy)
         results = [done[s.id] for s in the_plan.steps if s.id in done]
         items = merge(the_plan, results, self.k)
         degraded = any(r.status != "ok" for r in results)

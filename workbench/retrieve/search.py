@@ -251,7 +251,7 @@ def _search(
             vec = best_ranks(vector_branch.result())
 
     paths = list(dict.fromkeys([*vec, *bm]))
-    info = queries.entity_summaries(db, paths, queries.RANKING_COLUMNS)
+    info = queries.ranking_rows(db, paths)
     fused: dict[str, float] = {}
     support: dict[str, float] = {}
     if request.mode == "hybrid":

@@ -25,6 +25,10 @@ T = TypeVar("T")
 
 #: uses of a map on one open file before it loads whole in the background
 LOAD_AFTER_USES = 2
+#: uses before the larger values a search reads load (BM25 postings, ranking rows: tens
+#: of MB, up to a second of CPU): more than a one-off `search` makes (two passes at most:
+#: in the library the query names, then everywhere) or a one-off `ask` (two searches)
+LOAD_AFTER_SEARCHES = 5
 
 
 class BackgroundLoad(Generic[T]):
@@ -68,6 +72,10 @@ class BackgroundLoad(Generic[T]):
                 self._loader.start()
         return self._value
 
+    def peek(self) -> T | None:
+        """The value if it is in, without counting a use."""
+        return self._value
+
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the background load, if one runs (benchmarks time the warm path)."""
         if self._loader is not None:
@@ -91,8 +99,9 @@ class BackgroundMap(BackgroundLoad[dict[K, V]], Generic[K, V]):
         load_all: Callable[[Database], dict[K, V]],
         *,
         known: dict[K, V] | None = None,
+        after: int = LOAD_AFTER_USES,
     ) -> None:
-        super().__init__(db, name, load_all, value=known)
+        super().__init__(db, name, load_all, value=known, after=after)
         self._lookup = lookup
 
     def get(self, keys: Iterable[K]) -> dict[K, V]:

@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from workbench.store.database import Database
+
 FTS = "fts_main_chunks"
 K1 = 1.2
 B = 0.75
@@ -97,24 +99,24 @@ def refresh_index(conn: duckdb.DuckDBPyConnection) -> None:
             conn.execute(statement)
 
 
-def _query_terms(cursor: Any, query: str) -> tuple[list[tuple[int, float]], float]:
+def _query_terms(db: Database, query: str) -> tuple[list[tuple[int, float]], float]:
     """(termid, idf) of the query's stemmed terms that occur in the corpus, and the
     corpus' average document length, in one round trip."""
-    rows = cursor.execute(
+    rows = db.rows(
         f"""
         SELECT d.termid, d.df, s.num_docs, s.avgdl
         FROM {FTS}.dict d, {FTS}.stats s
         WHERE d.term IN (SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter'))""",
         [query],
-    ).fetchall()
+    )
     terms = [(int(t), math.log10((n - df + 0.5) / (df + 0.5) + 1)) for t, df, n, _ in rows]
     return terms, (float(rows[0][3]) if rows else 0.0)
 
 
-def chunk_scores_sql(cursor: Any, query: str) -> tuple[str, list[Any]] | None:
+def chunk_scores_sql(db: Database, query: str) -> tuple[str, list[Any]] | None:
     """SQL (a `scores(chunk_id, score, library)` CTE body) for a query, or None if no term
     of the query is in the corpus."""
-    terms, avgdl = _query_terms(cursor, query)
+    terms, avgdl = _query_terms(db, query)
     if not terms:
         return None
     values = ", ".join(f"({t}, {idf!r}::DOUBLE)" for t, idf in terms)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from workbench.model import DocItem, DocSection, Entity, LibraryInfo
-from workbench.store import bm25
-from workbench.store.background import BackgroundMap, map_of
+from workbench.store import bm25, postings
+from workbench.store.background import LOAD_AFTER_SEARCHES, BackgroundMap, map_of
 from workbench.store.database import Database
 
 FTS = "fts_main_chunks"
@@ -70,11 +71,11 @@ def vector_candidates(
     """
     dim = db.dimension
     if not libraries and not kinds and not exact:
-        rows = db.execute(nearest_chunks_sql(dim), [vector_literal, limit]).fetchall()
+        rows = db.rows(nearest_chunks_sql(dim), [vector_literal, limit])
         return [(path, 1.0 - float(d)) for path, d in rows]
     where, params = _filters(libraries, kinds)
     join_entities = "JOIN entities e ON e.path = c.entity_path" if kinds else ""
-    rows = db.execute(
+    rows = db.rows(
         f"""
         SELECT c.entity_path, array_cosine_similarity(c.embedding, ?::FLOAT[{dim}]) AS s
         FROM chunks c {join_entities}
@@ -82,7 +83,7 @@ def vector_candidates(
         ORDER BY s DESC
         LIMIT ?""",
         [vector_literal, *params, limit],
-    ).fetchall()
+    )
     return [(path, float(s)) for path, s in rows]
 
 
@@ -92,7 +93,7 @@ def chunk_owner_lookup(db: Database, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     listed = ", ".join(str(int(i)) for i in ids)
-    return dict(db.execute(f"SELECT id, entity_path FROM chunks WHERE id IN ({listed})").fetchall())
+    return dict(db.rows(f"SELECT id, entity_path FROM chunks WHERE id IN ({listed})"))
 
 
 def all_chunk_owners(db: Database) -> dict[int, str]:
@@ -115,15 +116,19 @@ def bm25_candidates(
     libraries: list[str] | None = None,
     kinds: list[str] | None = None,
 ) -> list[tuple[str, float]]:
-    """Chunks ranked by BM25 as (entity path, score), best first (see `store.bm25`)."""
-    cursor = db.cursor()
-    scored = bm25.chunk_scores_sql(cursor, query)
+    """Chunks ranked by BM25 as (entity path, score), best first (see `store.bm25`;
+    in memory once the file's postings are, unless kinds filter: `store.postings`)."""
+    in_memory = postings.postings_of(db).value() if not kinds else None
+    if in_memory is not None:
+        top = in_memory.top(postings.query_stems(db, query), limit, libraries)
+        return _owned(db, top)
+    scored = bm25.chunk_scores_sql(db, query)
     if scored is None:
         return []
     sql, params = scored
     if kinds:
         where, filter_params = _filters(libraries, kinds)
-        rows = cursor.execute(
+        rows = db.rows(
             f"""
             WITH scores AS ({sql})
             SELECT c.entity_path, s.score
@@ -132,22 +137,28 @@ def bm25_candidates(
             WHERE {where}
             ORDER BY s.score DESC, c.entity_path LIMIT ?""",
             [*params, *filter_params, limit],
-        ).fetchall()
+        )
     else:
         library_filter = ""
         filter_params = []
         if libraries:
             library_filter = f"WHERE library IN (SELECT unnest(string_split(?, '{SEP}')))"
             filter_params = [_as_list_param(list(libraries))]
-        top = cursor.execute(
+        top = db.rows(
             f"WITH scores AS ({sql}) SELECT chunk_id, score FROM scores {library_filter} "
             "ORDER BY score DESC, chunk_id LIMIT ?",
             [*params, *filter_params, limit],
-        ).fetchall()
-        if not top:
-            return []
-        owner = chunk_owners_of(db).get(int(chunk_id) for chunk_id, _ in top)
-        rows = sorted(((owner[i], s) for i, s in top if i in owner), key=lambda r: (-r[1], r[0]))
+        )
+        return _owned(db, top)
+    return [(path, float(score)) for path, score in rows]
+
+
+def _owned(db: Database, top: list[tuple[int, float]]) -> list[tuple[str, float]]:
+    """Ranked (chunk id, score) as (entity path, score), ties by path."""
+    if not top:
+        return []
+    owner = chunk_owners_of(db).get(int(chunk_id) for chunk_id, _ in top)
+    rows = sorted(((owner[i], s) for i, s in top if i in owner), key=lambda r: (-r[1], r[0]))
     return [(path, float(score)) for path, score in rows]
 
 
@@ -163,15 +174,14 @@ def bm25_reference_scores(db: Database, query: str, limit: int) -> list[tuple[in
 
 def bm25_chunk_scores(db: Database, query: str, limit: int) -> list[tuple[int, float]]:
     """BM25 per chunk id from the postings table (to compare with the macro's scores)."""
-    cursor = db.cursor()
-    scored = bm25.chunk_scores_sql(cursor, query)
+    scored = bm25.chunk_scores_sql(db, query)
     if scored is None:
         return []
     sql, params = scored
-    rows = cursor.execute(
+    rows = db.rows(
         f"WITH scores AS ({sql}) SELECT chunk_id, score FROM scores ORDER BY score DESC, chunk_id LIMIT ?",
         [*params, limit],
-    ).fetchall()
+    )
     return [(int(i), float(s)) for i, s in rows]
 
 
@@ -256,10 +266,47 @@ def entity_summaries(
     if not paths:
         return {}
     keys = ("path", *(c for c in columns if c != "path"))
-    rows = db.execute(
-        f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})"
-    ).fetchall()
+    rows = db.rows(f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})")
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
+
+
+def _ranking_lookup(db: Database, paths: list[str]) -> dict[str, tuple[Any, ...]]:
+    if not paths:
+        return {}
+    rows = db.rows(f"SELECT {', '.join(RANKING_COLUMNS)} FROM entities WHERE path IN ({sql_strings(paths)})")
+    return {r[0]: r for r in rows}
+
+
+def _all_ranking_rows(db: Database) -> dict[str, tuple[Any, ...]]:
+    """The ranking columns of every entity a chunk belongs to (the only ones vectors and
+    BM25 return): ~30 MB for 90k entities, strings shared where path = public path."""
+    rows = db.rows(
+        f"SELECT {', '.join(RANKING_COLUMNS)} FROM entities WHERE path IN (SELECT entity_path FROM chunks)"
+    )
+    out = {}
+    for path, public_path, kind, library, *rest in rows:
+        public_path = path if public_path == path else public_path
+        out[path] = (path, public_path, sys.intern(kind), sys.intern(library), *rest)
+    return out
+
+
+def ranking_rows_of(db: Database) -> BackgroundMap[str, tuple[Any, ...]]:
+    """Entity -> RANKING_COLUMNS of an open file: per search until the whole map is in
+    (from the LOAD_AFTER_SEARCHES-th search on: `store.background`). Fetched by path, 150
+    candidates cost DuckDB 4.5-20 ms (a decompressed vector per column per row)."""
+    return map_of(
+        db,
+        "ranking-rows",
+        lambda d: BackgroundMap(
+            d, "ranking-rows", _ranking_lookup, _all_ranking_rows, after=LOAD_AFTER_SEARCHES
+        ),
+    )
+
+
+def ranking_rows(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
+    """`entity_summaries(db, paths, RANKING_COLUMNS)`, from the map once it is loaded."""
+    found = ranking_rows_of(db).get(paths)
+    return {path: dict(zip(RANKING_COLUMNS, row, strict=True)) for path, row in found.items()}
 
 
 def resolve_path(db: Database, path: str) -> str | None:

@@ -18,10 +18,10 @@ def in_degrees(db: Database, paths: list[str]) -> dict[str, int]:
         return {}
     # the relation test inside the aggregate keeps `dst IN (...)` alone in the WHERE, where
     # the ART index on `dst` answers it (a few ms against a scan of every edge)
-    rows = db.execute(
+    rows = db.rows(
         f"""SELECT dst, count(*) FILTER (WHERE relation IN ({sql_strings(PRIOR_RELATIONS)}))
         FROM graph_edges WHERE dst IN ({sql_strings(paths)}) GROUP BY dst"""
-    ).fetchall()
+    )
     return {str(dst): int(n) for dst, n in rows if n}
 
 
