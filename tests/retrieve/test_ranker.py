@@ -124,3 +124,12 @@ def test_a_saved_ranker_is_used_by_every_later_search(indexed, embedder):
 
         assert all("ranker" not in h.explain for h in _WithoutRanker(wb).search("fetch a url", 5))
         assert wb.ask("which exception does fetching raise", 3).items is not None
+
+
+def test_a_query_that_names_code_is_ranked_by_hybrid_not_the_ranker(wb):
+    """The shipped ranker learnt from questions in users' words; a name lookup keeps
+    hybrid's exact-name order, even where the ranker would put prose matches first."""
+    hits = wb.search("TransportError", 5)
+    assert hits[0].path == "wbfixture.TransportError"
+    assert all("ranker" not in h.explain for h in hits)
+    assert all("ranker" in h.explain for h in wb.search("an error while sending a request", 5))

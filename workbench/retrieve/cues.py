@@ -185,7 +185,6 @@ CUE_FEATURES: tuple[str, ...] = (
     "kind_cue_match",
     "kind_cue_miss",
     "exception_cue_match",
-    "is_exception",
     "decorator_cue_match",
     "library_named",
     "name_words",
@@ -226,8 +225,10 @@ def cue_features(hit: Hit, cues: QueryCues) -> list[float]:
         share(cues.stems, text_stems(hit.summary)) if hit.summary else 0.0,
         1.0 if cues.kinds and hit.kind in cues.kinds else 0.0,
         1.0 if cues.kinds and hit.kind not in cues.kinds and not (cues.exception and exception) else 0.0,
+        # no "is an exception" feature alone: fitted on 5 questions whose answer is one
+        # among many exception-named distractors, it learnt to push every exception class
+        # down unless the question says "error" ("read timeout" lost `ReadTimeoutError`)
         1.0 if cues.exception and exception else 0.0,
-        1.0 if exception else 0.0,
         1.0 if cues.decorator and decorator else 0.0,
         1.0 if hit.library in named else 0.0,
         float(len(name_stems)),

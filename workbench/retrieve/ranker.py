@@ -132,7 +132,9 @@ def fit(questions: Sequence[Question]) -> Fitted:
         negatives = z[y == 0]
         diffs += [answer - negatives for answer in z[y == 1] if len(negatives)]
     pairs = np.vstack(diffs)
-    regression = LogisticRegression(C=1.0, fit_intercept=False, max_iter=2000)
+    # C=0.03: the same held-out figures as 1.0 (0.781 / 0.506 against 0.777 / 0.504, 5-fold x 3)
+    # with smaller weights on collinear features (name_share against path_share)
+    regression = LogisticRegression(C=0.03, fit_intercept=False, max_iter=2000)
     regression.fit(np.vstack([pairs, -pairs]), [1] * len(pairs) + [0] * len(pairs))
     return Fitted(scaler, regression)
 

@@ -185,7 +185,11 @@ def search(
     if levers.named_library and not request.libraries:
         known = known_libraries if known_libraries is not None else signals.library_names(db)
         named = understand.named_libraries(request.query, known)
-    model = _ranker(db) if levers.learned_ranker else None
+    # a query that names code (`TransportError`, `read_csv`, `DataFrame.explode`) is a name
+    # lookup, which hybrid's exact-name boost ranks; the learned ranker was fitted on
+    # questions in users' words (1 of 318 names code) and put exact names below prose
+    code = bool(_identifier_terms(request.query))
+    model = _ranker(db) if levers.learned_ranker and not code else None
     if model is not None:
         request = replace(request, k=max(request.k, model.depth))
         settings = replace(settings, candidates=max(settings.candidates, model.pool))

@@ -147,9 +147,11 @@ class Database:
         return IndexBusyError(text, pid, exe)
 
     def _tables(self, conn: duckdb.DuckDBPyConnection | None = None) -> set[str]:
-        rows = (conn or self.conn).execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [ALIAS]
-        ).fetchall()
+        rows = (
+            (conn or self.conn)
+            .execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [ALIAS])
+            .fetchall()
+        )
         return {r[0] for r in rows}
 
     def has_tables(self, *names: str) -> bool:

@@ -24,7 +24,6 @@ class AskView(Vertical):
         Binding("x", "show_plan", "Plan", id="ask.plan"),
     ]
 
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.answer: Answer | None = None

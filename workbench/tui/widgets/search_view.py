@@ -50,7 +50,6 @@ class SearchView(Vertical):
             self.seconds = seconds  # from the last keystroke, debounce included
             self.search_seconds = search_seconds  # the engine's part
 
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.mode = "hybrid"
