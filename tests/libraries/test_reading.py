@@ -67,3 +67,30 @@ def test_reading_a_broken_package_raises_the_load_error(fixture_copy, on_path):
     package = find_package("wbfixture")
     with ReadAhead([find_package("h11"), package]) as reader, pytest.raises(LibraryLoadError):
         reader.take(package)
+
+
+def test_the_reading_process_exits_when_the_ingest_is_killed(tmp_path):
+    """A SIGKILLed ingest leaves no reading process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from workbench.ingest.packages import find_package\n"
+        "from workbench.libraries.reading import ReadAhead\n"
+        "reader = ReadAhead([find_package('h11'), find_package('idna')])\n"
+        "reader.take(find_package('h11'))\n"
+        "print(*(p.pid for p in reader._pool._processes.values()), flush=True)\n"
+        "import time; time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{child}"):
+        time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{child}")

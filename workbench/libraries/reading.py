@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -64,6 +65,18 @@ def read_ahead_enabled() -> bool:
     return os.environ.get(READ_AHEAD_ENV, "1").strip().lower() not in ("0", "no", "off", "false")
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In the child: exit when the ingesting process is gone. A killed parent (SIGKILL,
+    an OOM kill) closes nothing, and a pool worker waiting for work would live on."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class ReadAhead:
     """Reads `packages` in order in a child process, at most `ahead` libraries in flight.
 
@@ -77,7 +90,10 @@ class ReadAhead:
         self._pending: dict[str, Future[ReadLibrary]] = {}
         self._ahead = max(1, ahead)
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
         )
         self._fill()
 
