@@ -2,9 +2,10 @@
 
 An ingest does three things per library: read it (griffe, pure Python: one core),
 embed its chunks (onnxruntime on every core) and write it (DuckDB). Done one after the
-other, a core idles whenever a library is being read: the first ingest of the default set
-kept 2 cores 64% busy. `ReadAhead` reads the next library in a child process while this one
-embeds and writes the current one, so reading overlaps embedding.
+other, a core idles whenever a library is being read (the first `make demo` got 1.1
+CPUs of 2 on average, on a shared machine). `ReadAhead` reads the next library in a
+child process while this one embeds and writes the current one, so reading overlaps
+embedding.
 
 The child is started with `spawn` (never `fork`: the parent holds onnxruntime and DuckDB
 threads) and imports only the ingest layer. If it dies (out of memory, killed), the
