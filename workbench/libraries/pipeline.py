@@ -99,10 +99,12 @@ def ingest_package(
     force: bool = False,
     progress: IngestProgress | None = None,
     reader: ReadAhead | None = None,
+    print_fp: str | None = None,
 ) -> IngestReport:
     """Ingest one package in one transaction; unchanged sources are a no-op.
 
-    `reader` (see `ReadAhead`) may have read the package already, in a process of its own.
+    `reader` (see `ReadAhead`) may have read the package already, in a process of its own;
+    `print_fp` is the package's `fingerprint` when the caller computed it already.
 
     Raises:
         LibraryLoadError: griffe cannot read the package (nothing is written).
@@ -117,7 +119,7 @@ def ingest_package(
     )
     refuse_opted_out(package.name, records.opted_out(db))
     progress.library_started(package.name)
-    print_fp = fingerprint(package)
+    print_fp = print_fp or fingerprint(package)
     if not force and queries.library_fingerprint(db, package.name) == print_fp:
         report.status = "unchanged"
         report.seconds = time.perf_counter() - started
@@ -260,30 +262,34 @@ def ingest(
     dropped for a bulk load); both are rebuilt by the next run if this one is killed.
     """
     progress = progress or SilentProgress()
-    reports: list[IngestReport] = []
-    published = time.monotonic()
-    with _read_ahead(db, plan, force) as reader:
-        _ingest_each(db, plan, embedder, force, progress, reader, reports, published)
+    # each fingerprint hashes every source file: computed once, for the read-ahead's
+    # choice and for each library's "unchanged?" check
+    prints = {p.name: fingerprint(p) for p in plan.packages}
+    with _read_ahead(db, plan, force, prints) as reader:
+        reports = _ingest_each(db, plan, embedder, force, progress, reader, prints)
     ensure_indexes(db, progress)
     return reports
 
 
-def _to_read(db: Database, plan: IngestPlan, force: bool) -> list[InstalledPackage]:
+def _to_read(db: Database, plan: IngestPlan, force: bool, prints: dict[str, str]) -> list[InstalledPackage]:
     """The planned packages an ingest will read: changed (or forced) and not opted out."""
     opted_out = {canonicalize_name(name) for name in records.opted_out(db)}
     return [
         p
         for p in plan.packages
         if canonicalize_name(p.name) not in opted_out
-        and (force or queries.library_fingerprint(db, p.name) != fingerprint(p))
+        and (force or queries.library_fingerprint(db, p.name) != prints[p.name])
     ]
 
 
 @contextlib.contextmanager
-def _read_ahead(db: Database, plan: IngestPlan, force: bool) -> Iterator[ReadAhead | None]:
+def _read_ahead(
+    db: Database, plan: IngestPlan, force: bool, prints: dict[str, str]
+) -> Iterator[ReadAhead | None]:
     """A `ReadAhead` over the packages to read when there are two or more (one library
     has nothing to overlap with), unless `$WORKBENCH_READ_AHEAD` is 0."""
-    packages = _to_read(db, plan, force) if read_ahead_enabled() and len(plan.packages) > 1 else []
+    enabled = read_ahead_enabled() and len(plan.packages) > 1
+    packages = _to_read(db, plan, force, prints) if enabled else []
     if len(packages) < 2:
         yield None
         return
@@ -298,9 +304,10 @@ def _ingest_each(
     force: bool,
     progress: IngestProgress,
     reader: ReadAhead | None,
-    reports: list[IngestReport],
-    published: float,
-) -> None:
+    prints: dict[str, str],
+) -> list[IngestReport]:
+    reports: list[IngestReport] = []
+    published = time.monotonic()
     for number, package in enumerate(plan.packages):
         if number and time.monotonic() - published >= publish_every_s():
             # a long run (the first ingest of the default set: ~30 min) publishes what it
@@ -311,7 +318,15 @@ def _ingest_each(
             published = time.monotonic()
         try:
             reports.append(
-                ingest_package(db, package, embedder, force=force, progress=progress, reader=reader)
+                ingest_package(
+                    db,
+                    package,
+                    embedder,
+                    force=force,
+                    progress=progress,
+                    reader=reader,
+                    print_fp=prints[package.name],
+                )
             )
         except LibraryOptedOutError as error:
             report = IngestReport(package.name, package.version, "skipped", message=str(error))
@@ -322,6 +337,7 @@ def _ingest_each(
             record_outcome(db, report)
             progress.library_finished(report)
             reports.append(report)
+    return reports
 
 
 #: Seconds between publishing a long ingest's finished libraries (`$WORKBENCH_PUBLISH_EVERY`).
