@@ -78,3 +78,33 @@ def test_search_candidates_unchanged_once_postings_are_in(db):
         p for p, _ in before_filtered
     ]
     assert any(before.values())
+
+
+def test_python_stems_match_the_fts_extension(db):
+    """ASCII queries are stemmed in Python (snowballstemmer's porter); the terms must be
+    the fts extension's own for every eval question and for punctuation, digits, code
+    names and odd whitespace."""
+    import json
+
+    questions = [
+        json.loads(line)["question"]
+        for name in ("questions.jsonl", "multihop.jsonl")
+        for line in (Path(__file__).parents[2] / "data" / "eval" / name).read_text().splitlines()
+        if line.strip()
+    ]
+    odd = [
+        "read_csv DataFrame.group_by __init__ x2 utf-8 'quoted' \"double\" `tick`",
+        "tab\tnew\nline\rcr\fff\vvertical  spaces \x1cfile-sep",
+        "C++ & a|b ~tilde back\\slash a/b {x} [y] (z) 3.14 e=mc2 50% $var @dec #tag",
+        "running runs ran generously agreed feed caresses ponies",
+        "",
+        "   ",
+        "Größe café naïve",  # non-ASCII: DuckDB's to stem
+    ]
+    assert len(questions) > 300
+    for query in [*questions, *odd]:
+        rows = db.rows(f"SELECT DISTINCT stem(unnest({bm25.FTS}.tokenize(?)), 'porter')", [query])
+        expected = {r[0] for r in rows if r[0]}
+        got = postings.query_stems(db, query)
+        assert len(got) == len(set(got)), query
+        assert set(got) == expected, query

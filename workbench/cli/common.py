@@ -51,14 +51,14 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 def open_workbench(db_path: Path | None, read_only: bool = True, *, preload: bool = False) -> Any:
     """The facade on the file; `preload` loads the embedding model in a thread while the
     file opens (both take ~0.3 s: a cold `search` answers that much sooner)."""
-    from workbench.facade import Workbench
-
     embedder = None
-    if preload:
+    if preload:  # first: the model loads while the facade's modules import
         from workbench.config import EmbeddingSettings
         from workbench.embed.onnx import make_embedder
 
         embedder = make_embedder(EmbeddingSettings()).load_in_background()
+    from workbench.facade import Workbench
+
     return Workbench(db_path or default_db_path(), read_only=read_only, embedder=embedder)
 
 

@@ -222,7 +222,7 @@ def _answers(
     for beam in beams:
         best.setdefault(beam.node, []).append(beam)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0].score, item[0]))[:k]
-    info = queries.entity_summaries(db, [node for node, _ in ranked])
+    info = queries.candidate_rows(db, [node for node, _ in ranked])
     nodes = graph.nodes(node for node, _ in ranked if node not in info)
     items = []
     best_score = ranked[0][1][0].score if ranked else 1.0

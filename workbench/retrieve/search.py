@@ -116,6 +116,36 @@ def _member_support(fused: dict[str, float], info: dict[str, dict], weight: floa
     return support
 
 
+def _explain(
+    mode: str,
+    vector: tuple[int, float] | None,
+    bm25: tuple[int, float] | None,
+    boosts: tuple[float, float, float, float, float] | None,
+    named: tuple[str, ...],
+) -> dict:
+    """A hit's `explain`: its ranks and scores in each list, and in hybrid each boost."""
+    v_rank, v_score = vector or (None, None)
+    b_rank, b_score = bm25 or (None, None)
+    if mode == "vector":
+        return {"vector_rank": v_rank, "vector_similarity": round(v_score, 4)}
+    if mode == "bm25":
+        return {"bm25_rank": b_rank, "bm25_score": round(b_score, 4)}
+    fused_score, members, name_boost, public_boost, prior = boosts or (0.0, 0.0, 0.0, 0.0, 0.0)
+    return {
+        "vector_rank": v_rank,
+        "vector_similarity": None if v_score is None else round(v_score, 4),
+        "bm25_rank": b_rank,
+        "bm25_score": None if b_score is None else round(b_score, 4),
+        "rrf": round(fused_score, 6),
+        "member_support": round(members, 6),
+        "name_boost": name_boost,
+        "public_boost": public_boost,
+        "in_degree": 0,  # filled in by the caller, who has the degrees
+        "graph_prior": round(prior, 6),
+        "named_libraries": list(named),
+    }
+
+
 def _class_row(path: str, member: dict) -> dict:
     """What a search needs of a class that is not a candidate, read off one of its members
     (a public member's public path is its class's public path plus its name); summary and
@@ -283,50 +313,40 @@ def _search(
     degrees: dict[str, int] = {}
     if request.mode == "hybrid" and levers.graph_prior > 0:
         degrees = signals.in_degrees_of(db).get([p for p in paths if p in info])
-    scored: list[tuple[float, str, dict]] = []
+    scored: list[tuple[float, str]] = []
+    boosts: dict[str, tuple[float, float, float, float, float]] = {}
     for path in paths:
         row = info.get(path)
         if row is None:
             continue
-        v_rank, v_score = vec.get(path, (None, None))
-        b_rank, b_score = bm.get(path, (None, None))
-        explain: dict = {}
         if request.mode == "vector":
-            score = v_score
-            explain = {"vector_rank": v_rank, "vector_similarity": round(v_score, 4)}
+            score = vec[path][1]
         elif request.mode == "bm25":
-            score = b_score
-            explain = {"bm25_rank": b_rank, "bm25_score": round(b_score, 4)}
+            score = bm[path][1]
         else:
             fused_score = fused.get(path, 0.0)
             members = support.get(path, 0.0)
-            name_hit = _names_entity(row, terms)
-            name_boost = settings.exact_name_boost if name_hit else 0.0
+            name_boost = settings.exact_name_boost if _names_entity(row, terms) else 0.0
             public_boost = settings.public_boost if row["is_public"] else 0.0
             prior = graph_prior(degrees.get(path, 0), levers.graph_prior)
+            boosts[path] = (fused_score, members, name_boost, public_boost, prior)
             score = fused_score + members + name_boost + public_boost + prior
-            explain = {
-                "vector_rank": v_rank,
-                "vector_similarity": None if v_score is None else round(v_score, 4),
-                "bm25_rank": b_rank,
-                "bm25_score": None if b_score is None else round(b_score, 4),
-                "rrf": round(fused_score, 6),
-                "member_support": round(members, 6),
-                "name_boost": name_boost,
-                "public_boost": public_boost,
-                "in_degree": degrees.get(path, 0),
-                "graph_prior": round(prior, 6),
-                "named_libraries": list(named),
-            }
-        scored.append((score, path, explain))
+        scored.append((score, path))
     scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))
-    top = scored[: request.k]
+    # explained only for the hits kept: rounding every candidate's parts cost ~1 ms
+    top = [
+        (score, path, _explain(request.mode, vec.get(path), bm.get(path), boosts.get(path), named))
+        for score, path in scored[: request.k]
+    ]
+    for _, path, explain in top:
+        if "in_degree" in explain:
+            explain["in_degree"] = degrees.get(path, 0)
     kept = [path for _, path, _ in top]
     partial = [path for path in kept if info[path].get("partial")]
-    if partial:
-        info.update(queries.entity_summaries(db, partial))
     whole = [path for path in kept if not info[path].get("partial")]
-    for path, row in queries.entity_summaries(db, whole, ("path", *queries.DISPLAY_COLUMNS)).items():
+    if partial:
+        info.update(queries.candidate_rows(db, partial))
+    for path, row in queries.display_rows(db, whole).items():
         info[path].update(row)
     hits = []
     for rank, (score, path, explain) in enumerate(top, start=1):

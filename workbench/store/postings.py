@@ -12,6 +12,8 @@ chunk ids and scores against `store.bm25` on every eval question.
 from __future__ import annotations
 
 import math
+import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,7 +132,28 @@ def postings_of(db: Database) -> BackgroundLoad[Postings]:
     )
 
 
+#: the fts extension's `tokenize` macro: these characters separate words, then whitespace
+#: (RE2's `\\s`: ASCII space, tab, newline, carriage return, form feed) splits them
+_PUNCTUATION = re.compile(r"""[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/|'"`-]+""")
+_SPACE = re.compile(r"[\t\n\f\r ]+")
+_STEMMERS = threading.local()
+
+
 def query_stems(db: Database, query: str) -> list[str]:
-    """The query's terms as the fts index stems them (its own tokenizer and stemmer)."""
-    rows = db.rows(f"SELECT DISTINCT stem(unnest({bm25.FTS}.tokenize(?)), 'porter')", [query])
-    return [r[0] for r in rows if r[0]]
+    """The query's terms as the fts index stems them (its tokenizer and Porter stemmer).
+
+    An ASCII query is stemmed here, with snowballstemmer's `porter`: the Snowball
+    algorithm the fts extension compiles in, identical on 27k distinct words of the default
+    index's chunks and checked against DuckDB on every eval question by a test. It saves a
+    query (1.5-4 ms) per search. Other text goes to DuckDB, whose `lower` and
+    `strip_accents` are its own."""
+    if not query.isascii():
+        rows = db.rows(f"SELECT DISTINCT stem(unnest({bm25.FTS}.tokenize(?)), 'porter')", [query])
+        return [r[0] for r in rows if r[0]]
+    stemmer = getattr(_STEMMERS, "porter", None)
+    if stemmer is None:  # a stemmer keeps state between words: one per thread
+        import snowballstemmer
+
+        stemmer = _STEMMERS.porter = snowballstemmer.stemmer("porter")
+    words = _SPACE.split(_PUNCTUATION.sub(" ", query.lower()))
+    return list(dict.fromkeys(s for s in (stemmer.stemWord(w) for w in words if w) if s))
