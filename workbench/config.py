@@ -86,6 +86,8 @@ class EmbeddingSettings:
     max_seq_length: int = 128
     backend: str = field(default_factory=lambda: os.environ.get("WORKBENCH_EMBED_BACKEND", "auto"))
     cache_dir: Path = field(default_factory=lambda: default_model_cache())
+    #: queries through the int8 query model (`workbench.embed.quantize`) or `fp32`
+    query_precision: str = field(default_factory=lambda: os.environ.get("WORKBENCH_QUERY_PRECISION", "int8"))
 
 
 def cache_location(name: str, env: str) -> Path:

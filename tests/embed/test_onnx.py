@@ -58,17 +58,62 @@ def test_truncation_matches_the_window(embedder):
     assert float(vectors[0] @ vectors[1]) > 0.99999
 
 
+def _search_json(built_db: Path, monkeypatch, **env: str) -> list[list[dict]]:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    args = ("--db", str(built_db), "--json", "-k", "10")
+    return [json.loads(run_cli("search", q, *args).stdout) for q in QUERIES]
+
+
 def test_search_json_identical_between_backends(built_db, monkeypatch, torch_embedder):
-    """`search --json` gives the same hits, scores and explain with either backend."""
-    outputs = {}
-    for backend in ("onnx", "torch"):
-        monkeypatch.setenv("WORKBENCH_EMBED_BACKEND", backend)
-        outputs[backend] = [
-            json.loads(run_cli("search", q, "--db", str(built_db), "--json", "-k", "10").stdout)
-            for q in QUERIES
-        ]
-    assert all(outputs["onnx"]), "every query found something"
-    assert outputs["onnx"] == outputs["torch"]
+    """`search --json` gives the same hits, scores and explain with either backend when
+    queries are embedded in float32."""
+    onnx_fp32 = _search_json(
+        built_db, monkeypatch, WORKBENCH_EMBED_BACKEND="onnx", WORKBENCH_QUERY_PRECISION="fp32"
+    )
+    torch = _search_json(built_db, monkeypatch, WORKBENCH_EMBED_BACKEND="torch")
+    assert all(onnx_fp32), "every query found something"
+    assert onnx_fp32 == torch
+
+
+def test_int8_queries_rank_like_float32(built_db, monkeypatch, embedder):
+    """The int8 query model (the default) gives vectors within cosine 0.97 of float32 and
+    the same best hit for every query, with at least 8 of the top 10 in common."""
+    fp32 = onnx.OnnxEmbedder(replace(embedder.settings, query_precision="fp32"))
+    int8 = onnx.OnnxEmbedder(replace(embedder.settings, query_precision="int8"))
+    texts = [*QUERIES, *TEXTS[:20]]
+    cosines = [float(int8.embed_query(t) @ fp32.embed_query(t)) for t in texts if t.strip()]
+    assert min(cosines) > 0.97 and sum(cosines) / len(cosines) > 0.99
+    assert onnx.export_files(int8.settings).query_graph.stat().st_size < 30_000_000
+    quantized = _search_json(built_db, monkeypatch, WORKBENCH_QUERY_PRECISION="int8")
+    exact = _search_json(built_db, monkeypatch, WORKBENCH_QUERY_PRECISION="fp32")
+    for query, a, b in zip(QUERIES, quantized, exact, strict=True):
+        assert a[0]["path"] == b[0]["path"], query
+        assert len({h["path"] for h in a} & {h["path"] for h in b}) >= 8, query
+
+
+def test_a_bad_query_precision_is_a_clear_error(embedder):
+    with pytest.raises(WorkbenchError, match="WORKBENCH_QUERY_PRECISION must be int8 or fp32"):
+        onnx.OnnxEmbedder(replace(embedder.settings, query_precision="int4"))
+
+
+def test_corrupt_query_model_is_made_again(embedder, tmp_path, caplog):
+    """A truncated int8 query model is refused, quantized again from the export, and then
+    embeds as before; the export itself is not rebuilt."""
+    cache = tmp_path / "models"
+    shutil.copytree(embedder.settings.cache_dir, cache, ignore=shutil.ignore_patterns("*.lock"))
+    settings = replace(embedder.settings, cache_dir=cache, query_precision="int8")
+    files = onnx.export_files(settings)
+    before = onnx.OnnxEmbedder(settings).embed_query("timeouts")
+    export_mtime = files.graph.stat().st_mtime_ns
+    files.query_graph.write_bytes(files.query_graph.read_bytes()[:100_000])
+    caplog.set_level(logging.WARNING, "workbench.embed")
+    again = onnx.OnnxEmbedder(settings)
+    vector = again.embed_query("timeouts")
+    assert "quantizing" in caplog.text
+    assert files.query_graph.stat().st_size > 20_000_000
+    assert files.graph.stat().st_mtime_ns == export_mtime
+    assert float(vector @ before) > 0.99999
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess:

@@ -21,23 +21,23 @@ CLAUSES = ["what object do I get back", "which property of it gives me the resul
 
 
 class Counting:
-    """Counts the texts a real embedder's `embed` is called with (and can fail once)."""
+    """Counts the query texts a real embedder's model is run on (and can fail once)."""
 
     def __init__(self, model: BaseEmbedder, fail: bool = False) -> None:
         self.model = model
-        self.real = model.embed
+        self.real = model._embed_query_group
         self.texts: Counter[str] = Counter()
         self.fail = fail
         self.gate = threading.Event()
         self.gate.set()
 
-    def __call__(self, texts, progress=None):
+    def __call__(self, texts):
         self.gate.wait(5)
         self.texts.update(texts)
         if self.fail:
             self.fail = False
             raise RuntimeError("model went away")
-        return self.real(texts, progress)
+        return self.real(texts)
 
 
 @pytest.fixture
@@ -50,14 +50,14 @@ def model(model_cache) -> Iterator[BaseEmbedder]:
 
 def spy(model: BaseEmbedder, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> Counting:
     counting = Counting(model, fail)
-    monkeypatch.setattr(model, "embed", counting)
+    monkeypatch.setattr(model, "_embed_query_group", counting)
     return counting
 
 
 def test_prefetched_vectors_equal_embedding_each_alone(model, monkeypatch):
     """Vectors handed out after a prefetch are the ones each text gets alone, and each
     text went through the model once."""
-    alone = {t: model.embed([t])[0] for t in [QUESTION, *CLAUSES]}
+    alone = {t: model._embed_query_group([t])[0] for t in [QUESTION, *CLAUSES]}
     model.clear_cache()
     counting = spy(model, monkeypatch)
     model.prefetch([QUESTION], CLAUSES)

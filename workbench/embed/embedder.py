@@ -66,8 +66,18 @@ class BaseEmbedder:
         """Whether the model is in memory (loading takes seconds)."""
         raise NotImplementedError
 
+    @property
+    def passages_loaded(self) -> bool:
+        """Whether the model that embeds passages is in memory (the same one, unless
+        queries have a model of their own: `OnnxEmbedder`)."""
+        return self.loaded
+
     def load(self) -> None:
-        """Load the model now rather than on first use."""
+        """Load the model that embeds queries now rather than on first use."""
+        self._load_queries()
+
+    def load_passages(self) -> None:
+        """Load the model that embeds passages now (an ingest, before its progress bar)."""
         self._load()
 
     def load_in_background(self) -> BaseEmbedder:
@@ -81,13 +91,22 @@ class BaseEmbedder:
 
         def run() -> None:
             with contextlib.suppress(Exception):
-                self._load()
+                self._load_queries()
 
         threading.Thread(target=run, name="embedder-load", daemon=False).start()
         return self
 
     def _load(self) -> Any:
         raise NotImplementedError
+
+    def _load_queries(self) -> Any:
+        """The model that embeds queries: the passages' one unless a subclass has another."""
+        return self._load()
+
+    def _embed_query_group(self, texts: list[str]) -> np.ndarray:
+        """Vectors of query texts of like length (`embed`, unless queries have a model of
+        their own)."""
+        return self.embed(texts)
 
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         """Unit vectors of one group of texts (already sorted by length)."""
@@ -163,7 +182,7 @@ class BaseEmbedder:
         try:
             vectors: dict[str, np.ndarray] = {}
             for group in _length_groups(claimed):
-                vectors.update(zip(group, self.embed(group), strict=True))
+                vectors.update(zip(group, self._embed_query_group(group), strict=True))
         except BaseException as error:
             with self._lock:
                 for text in claimed:

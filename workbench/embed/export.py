@@ -69,7 +69,7 @@ def export(model_dir: str, out: Path, manifest_path: Path, max_seq_length: int) 
     axes["token_type_ids"] = {0: "batch", 1: "tokens"}
     axes["hidden"] = {0: "batch", 1: "tokens"}
     out.parent.mkdir(parents=True, exist_ok=True)
-    graph_tmp = _temp_beside(out)
+    graph_tmp = temp_beside(out)
     try:
         with torch.no_grad():
             torch.onnx.export(
@@ -98,7 +98,7 @@ def export(model_dir: str, out: Path, manifest_path: Path, max_seq_length: int) 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, then move it into place."""
-    tmp = _temp_beside(path)
+    tmp = temp_beside(path)
     try:
         tmp.write_bytes(data)
         os.replace(tmp, path)
@@ -106,7 +106,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _temp_beside(path: Path) -> Path:
+def temp_beside(path: Path) -> Path:
+    """A new empty temporary file beside `path`, to be moved onto it when whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)

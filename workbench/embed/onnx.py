@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,10 @@ log = logging.getLogger("workbench.embed")
 #: Probe vectors must match sentence-transformers' to this cosine, else the export is
 #: rebuilt (corrupt file) or refused.
 PROBE_COSINE = 0.99999
+#: ... and the int8 query model's to this one (it gives 0.98-1.0 on questions)
+QUERY_PROBE_COSINE = 0.97
+#: `EmbeddingSettings.query_precision` values: int8 (the quantized query model) or fp32
+QUERY_PRECISIONS = ("int8", "fp32")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 EXPORT_TIMEOUT_S = 900
 #: Texts per onnxruntime run. Small batches of length-sorted texts keep activations in
@@ -64,6 +68,11 @@ class ExportUnavailable(WorkbenchError):
     is not a local mean-pooled transformer...)."""
 
 
+class QueryModelUnavailable(ExportUnavailable):
+    """The export is fine but its int8 query model cannot be made or loaded (no `onnx`
+    package, vectors too far from the export's): queries use the export."""
+
+
 @dataclass(frozen=True)
 class ExportFiles:
     """Where one model's export lives: the ONNX graph and its manifest."""
@@ -74,6 +83,11 @@ class ExportFiles:
     @property
     def lock(self) -> Path:
         return self.graph.with_suffix(".lock")
+
+    @property
+    def query_graph(self) -> Path:
+        """The int8 query model made from `graph` (see `workbench.embed.quantize`)."""
+        return self.graph.with_name(f"{self.graph.stem}.query-int8.onnx")
 
 
 def model_folder(settings: EmbeddingSettings) -> Path:
@@ -171,7 +185,8 @@ def export_lock(files: ExportFiles) -> Iterator[None]:
 class OnnxModel:
     """A loaded export: tokenizer, onnxruntime session and the pooling that follows."""
 
-    def __init__(self, settings: EmbeddingSettings, files: ExportFiles) -> None:
+    def __init__(self, settings: EmbeddingSettings, files: ExportFiles, *, queries: bool = False) -> None:
+        """`queries`: the int8 query model (`files.query_graph`) instead of the export."""
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -180,6 +195,13 @@ class OnnxModel:
         manifest = json.loads(files.manifest.read_text())
         if files.graph.stat().st_size != manifest["onnx_bytes"]:
             raise ValueError("the ONNX file's size differs from its manifest")
+        graph, min_cosine = files.graph, PROBE_COSINE
+        if queries:
+            from workbench.embed import quantize
+
+            if not quantize.is_current(files.graph, files.query_graph):
+                raise ValueError("the query model is missing, unfinished or from another export")
+            graph, min_cosine = files.query_graph, QUERY_PROBE_COSINE
         if manifest["dimension"] != settings.dimension:
             raise WorkbenchError(
                 f"model {settings.name} gives {manifest['dimension']}-dim vectors, settings say "
@@ -197,7 +219,7 @@ class OnnxModel:
         # one call at a time: concurrent encodes (a server's pool threads under granian)
         # crashed a worker in libc `free` about one run in three; serialised, 0 in 8 runs
         self._encoding = threading.Lock()
-        self.session = ort.InferenceSession(str(files.graph), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(model_folder(settings) / "tokenizer.json"))
         self.tokenizer.no_padding()
@@ -205,8 +227,8 @@ class OnnxModel:
         probes = manifest["probes"]
         expected = np.asarray(probes["vectors"], dtype=np.float32)
         got = self.encode(probes["texts"])
-        if float(np.min(np.sum(got * expected, axis=1))) < PROBE_COSINE:
-            raise ValueError("the ONNX export's vectors differ from the model's")
+        if float(np.min(np.sum(got * expected, axis=1))) < min_cosine:
+            raise ValueError(f"the vectors of {graph.name} differ from the model's")
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of one batch (padded to its longest text); callers in several
@@ -259,6 +281,38 @@ def load_export(settings: EmbeddingSettings) -> OnnxModel:
     raise AssertionError("unreachable")
 
 
+def load_query_model(settings: EmbeddingSettings) -> OnnxModel:
+    """The int8 query model, quantized from the export first if it is missing (the export
+    too, if need be), made again once if it is corrupt.
+
+    Raises:
+        ExportUnavailable: it cannot be made (e.g. the `onnx` package is missing) or does
+            not reproduce the model's vectors closely enough.
+    """
+    from workbench.embed import quantize
+
+    files = export_files(settings)
+    for attempt in range(2):
+        if attempt or not quantize.is_current(files.graph, files.query_graph):
+            load_export(settings)  # the export it is made from: checked (rebuilt if corrupt)
+            with export_lock(files):
+                if attempt or not quantize.is_current(files.graph, files.query_graph):
+                    try:
+                        quantize.build_query_graph(files.graph, files.query_graph)
+                    except Exception as error:  # no `onnx` package, a quantizer that fails
+                        raise QueryModelUnavailable(f"cannot quantize the query model: {error}") from error
+        try:
+            return OnnxModel(settings, files, queries=True)
+        except WorkbenchError:
+            raise
+        except Exception as error:  # a truncated or corrupt query model: made again once
+            if attempt:
+                message = f"the query model of {settings.name} is unusable: {error}"
+                raise QueryModelUnavailable(message) from error
+            log.warning("note: the cached query model is unusable (%s); quantizing again", error)
+    raise AssertionError("unreachable")
+
+
 class OnnxEmbedder(BaseEmbedder):
     """The model run by onnxruntime: loaded on first use (0.3 s), then kept.
 
@@ -270,7 +324,13 @@ class OnnxEmbedder(BaseEmbedder):
 
     def __init__(self, settings: EmbeddingSettings | None = None) -> None:
         super().__init__(settings)
+        if self.settings.query_precision not in QUERY_PRECISIONS:
+            raise WorkbenchError(
+                f"WORKBENCH_QUERY_PRECISION must be {' or '.join(QUERY_PRECISIONS)}, "
+                f"not {self.settings.query_precision!r}"
+            )
         self._model: OnnxModel | None = None
+        self._query_model: OnnxModel | None = None
         self._fallback: Embedder | None = None
         self._load_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -278,8 +338,41 @@ class OnnxEmbedder(BaseEmbedder):
 
     @property
     def loaded(self) -> bool:
-        """Whether the model is in memory."""
+        """Whether the model that embeds queries is in memory."""
+        if self._fallback is not None:
+            return self._fallback.loaded
+        return (self._query_model or self._model) is not None and (
+            self._query_model is not None or self.settings.query_precision == "fp32"
+        )
+
+    @property
+    def passages_loaded(self) -> bool:
+        """Whether the model that embeds passages is in memory."""
         return self._model is not None or (self._fallback is not None and self._fallback.loaded)
+
+    def _load_queries(self) -> Any:
+        """The int8 query model (`workbench.embed.quantize`), or with query_precision fp32
+        or when it cannot be made (a note says why), the passages' model."""
+        if self.settings.query_precision == "fp32":
+            return self._load()
+        with self._load_lock:
+            if self._query_model is None and self._fallback is None:
+                try:
+                    self._query_model = load_query_model(self.settings)
+                except QueryModelUnavailable as error:
+                    log.warning("note: %s; queries use the float32 model", error)
+                    self.settings = replace(self.settings, query_precision="fp32")
+                except ExportUnavailable as error:  # no export to quantize either
+                    self._fall_back(error)
+        return self._query_model or self._load()
+
+    def _embed_query_group(self, texts: list[str]) -> np.ndarray:
+        model = self._load_queries()
+        if model is self._query_model and model is not None:
+            # one text per run: dynamic quantization scales activations by the whole
+            # batch, so a text batched with others would get a slightly different vector
+            return np.concatenate([model.encode([text]) for text in texts])
+        return self.embed(texts)
 
     def _load(self) -> Any:
         with self._load_lock:
@@ -287,14 +380,18 @@ class OnnxEmbedder(BaseEmbedder):
                 try:
                     self._model = load_export(self.settings)
                 except ExportUnavailable as error:
-                    if self.settings.backend == "onnx":
-                        raise
-                    log.warning("note: %s; embedding with torch instead", error)
-                    self._fallback = Embedder(self.settings)
-                    self.backend = "torch"
+                    self._fall_back(error)
             if self._fallback is not None:
                 return self._fallback._load()
         return self._model
+
+    def _fall_back(self, error: ExportUnavailable) -> None:
+        """No export: torch embeds instead (`backend="auto"`), or the error stands."""
+        if self.settings.backend == "onnx":
+            raise error
+        log.warning("note: %s; embedding with torch instead", error)
+        self._fallback = Embedder(self.settings)
+        self.backend = "torch"
 
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         if self._fallback is not None:

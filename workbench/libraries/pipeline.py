@@ -134,9 +134,9 @@ def ingest_package(
     # the wait for it: a library read ahead (see `ReadAhead`) costs only what is left
     report.load_seconds = time.perf_counter() - started
 
-    if chunks and not embedder.loaded:
+    if chunks and not embedder.passages_loaded:
         progress.phase(package.name, "loading the embedding model")
-        embedder.load()
+        embedder.load_passages()
     progress.phase(package.name, "embedding", total=len(chunks))
     t_embed = time.perf_counter()
     vectors, reused = _embed_chunks(
