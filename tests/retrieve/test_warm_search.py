@@ -44,7 +44,7 @@ def test_warm_search_ranks_as_cold(wb):
         wb.search(query)
     wb.settle()
     loaded = {load.name for load in background.maps_of(wb.db) if load.loaded}
-    assert {"bm25-postings", "ranking-rows", "chunk-owners", "in-degrees"} <= loaded
+    assert {"bm25-postings", "ranking-rows", "display-rows", "chunk-owners", "in-degrees"} <= loaded
     for (query, i), expected in cold.items():
         got = ranked(wb, query, OPTIONS[i])
         assert [h[0] for h in got] == [h[0] for h in expected], (query, OPTIONS[i])
@@ -67,6 +67,35 @@ def test_ranking_rows_equal_entity_summaries(wb):
     assert queries.ranking_rows_of(wb.db).loaded
     assert queries.ranking_rows(wb.db, paths) == expected  # from memory
     assert len(expected) == len(paths) > 50
+
+
+def test_display_and_candidate_rows_equal_entity_summaries(wb):
+    """Summaries and signatures from memory equal the table's, for chunked entities and for
+    ones without chunks (which the map lacks and the file answers); `candidate_rows`
+    (ranking + display columns) equals `entity_summaries` before and after the maps load."""
+    chunked = [r[0] for r in wb.db.rows("SELECT DISTINCT entity_path FROM chunks ORDER BY 1 LIMIT 300")]
+    bare = [
+        r[0]
+        for r in wb.db.rows(
+            "SELECT path FROM entities WHERE path NOT IN (SELECT entity_path FROM chunks) ORDER BY 1 LIMIT 20"
+        )
+    ]
+    paths = [*chunked, *bare, "no.such.entity"]
+    display = queries.entity_summaries(wb.db, paths, ("path", *queries.DISPLAY_COLUMNS))
+    expected_display = {p: {k: v for k, v in row.items() if k != "path"} for p, row in display.items()}
+    expected_full = queries.entity_summaries(wb.db, paths)
+    background.forget_maps(wb.db)
+    assert queries.display_rows(wb.db, paths) == expected_display  # looked up
+    assert queries.candidate_rows(wb.db, paths) == expected_full
+    for load in (queries.display_rows_of(wb.db), queries.ranking_rows_of(wb.db)):
+        for _ in range(background.LOAD_AFTER_SEARCHES):
+            load.value()
+        load.wait()
+        assert load.loaded
+    assert queries.display_rows(wb.db, paths) == expected_display  # from memory, and the file
+    assert queries.candidate_rows(wb.db, paths) == expected_full
+    assert bare and len(expected_display) == len(paths) - 1
+    assert any(row["summary"] for row in expected_display.values())
 
 
 def test_ask_answers_as_with_its_texts_embedded_first(wb):

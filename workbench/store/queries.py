@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -294,13 +294,17 @@ def ranking_rows_of(db: Database) -> BackgroundMap[str, tuple[Any, ...]]:
     """Entity -> RANKING_COLUMNS of an open file: per search until the whole map is in
     (from the LOAD_AFTER_SEARCHES-th search on: `store.background`). Fetched by path, 150
     candidates cost DuckDB 4.5-20 ms (a decompressed vector per column per row)."""
-    return map_of(
-        db,
-        "ranking-rows",
-        lambda d: BackgroundMap(
-            d, "ranking-rows", _ranking_lookup, _all_ranking_rows, after=LOAD_AFTER_SEARCHES
-        ),
-    )
+    return _per_search_map(db, "ranking-rows", _ranking_lookup, _all_ranking_rows)
+
+
+def _per_search_map(
+    db: Database,
+    name: str,
+    lookup: Callable[[Database, list[str]], dict[str, tuple[Any, ...]]],
+    load_all: Callable[[Database], dict[str, tuple[Any, ...]]],
+) -> BackgroundMap[str, tuple[Any, ...]]:
+    """The map `name` of entity rows a search reads, whole from LOAD_AFTER_SEARCHES on."""
+    return map_of(db, name, lambda d: BackgroundMap(d, name, lookup, load_all, after=LOAD_AFTER_SEARCHES))
 
 
 def ranking_rows(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
@@ -331,13 +335,7 @@ def _all_display_rows(db: Database) -> dict[str, tuple[Any, ...]]:
 def display_rows_of(db: Database) -> BackgroundMap[str, tuple[Any, ...]]:
     """Entity -> DISPLAY_COLUMNS of an open file, like `ranking_rows_of`: fetched by path,
     a search's 30 hits cost DuckDB 3-5 ms, as much as the rest of its ranking."""
-    return map_of(
-        db,
-        "display-rows",
-        lambda d: BackgroundMap(
-            d, "display-rows", _display_lookup, _all_display_rows, after=LOAD_AFTER_SEARCHES
-        ),
-    )
+    return _per_search_map(db, "display-rows", _display_lookup, _all_display_rows)
 
 
 def display_rows(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
