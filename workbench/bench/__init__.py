@@ -259,6 +259,7 @@ def run_bench(
     status = wb.index_status()
     result = {
         "backend": backend,
+        "query_precision": wb.embedder.settings.query_precision if backend == "onnx" else "fp32",
         "cold_start": cold_start,
         "embedding": embedding,
         "comparison": comparison,

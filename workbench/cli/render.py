@@ -120,7 +120,8 @@ def render_eval(console: Console, rows: list[EvalRow], skipped: list[EvalCase], 
 
 def render_targets(console: Console, result: dict[str, Any]) -> None:
     """Issue 13's figures beside their targets, then torch against ONNX when compared."""
-    table = Table(title=f"against the targets (embedding with {result.get('backend', '?')})")
+    backend, queries = result.get("backend", "?"), result.get("query_precision", "fp32")
+    table = Table(title=f"against the targets (embedding with {backend}, queries {queries})")
     for col in ("figure", "now", "target", "met"):
         table.add_column(col, justify="left" if col == "figure" else "right")
     for row in result.get("targets", []):
