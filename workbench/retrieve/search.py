@@ -185,16 +185,11 @@ def _vector_candidates(
     if not embedder.loaded and not libs and not kinds:
         # a new process's first search: DuckDB reads the HNSW index from the file on its
         # first use (0.5 s for 104k chunks) while the model loads (0.5 s): both at once
-        warming = _branches().submit(queries.vector_candidates, db, _unit_literal(db.dimension), 1)
+        warming = _branches().submit(queries.warm_vector_index, db)
     literal = vector_literal(embedder.embed_query(query))
     if warming is not None:
         warming.result()
     return queries.vector_candidates(db, literal, n, libs, kinds)
-
-
-def _unit_literal(dimension: int) -> str:
-    """A unit vector's literal: any query vector warms the HNSW index."""
-    return "[" + ", ".join(["1.0", *(["0.0"] * (dimension - 1))]) + "]"
 
 
 def search(
