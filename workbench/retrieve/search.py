@@ -283,45 +283,59 @@ def _search(
     degrees: dict[str, int] = {}
     if request.mode == "hybrid" and levers.graph_prior > 0:
         degrees = signals.in_degrees_of(db).get([p for p in paths if p in info])
-    scored: list[tuple[float, str, dict]] = []
+
+    def explain_of(path: str) -> dict:
+        """What made a kept hit's score (built for the k kept only: a wide pool ranks
+        hundreds of candidates)."""
+        v_rank, v_score = vec.get(path, (None, None))
+        b_rank, b_score = bm.get(path, (None, None))
+        if request.mode == "vector":
+            return {"vector_rank": v_rank, "vector_similarity": round(v_score, 4)}
+        if request.mode == "bm25":
+            return {"bm25_rank": b_rank, "bm25_score": round(b_score, 4)}
+        prior = graph_prior(degrees.get(path, 0), levers.graph_prior)
+        return {
+            "vector_rank": v_rank,
+            "vector_similarity": None if v_score is None else round(v_score, 4),
+            "bm25_rank": b_rank,
+            "bm25_score": None if b_score is None else round(b_score, 4),
+            "rrf": round(fused.get(path, 0.0), 6),
+            "member_support": round(support.get(path, 0.0), 6),
+            "name_boost": boosts[path][0],
+            "public_boost": boosts[path][1],
+            "in_degree": degrees.get(path, 0),
+            "graph_prior": round(prior, 6),
+            "named_libraries": list(named),
+        }
+
+    scored: list[tuple[float, str]] = []
+    # the boosts as scored: a class that members lifted in gets its own row read afterwards
+    boosts: dict[str, tuple[float, float]] = {}
     for path in paths:
         row = info.get(path)
         if row is None:
             continue
-        v_rank, v_score = vec.get(path, (None, None))
-        b_rank, b_score = bm.get(path, (None, None))
-        explain: dict = {}
         if request.mode == "vector":
-            score = v_score
-            explain = {"vector_rank": v_rank, "vector_similarity": round(v_score, 4)}
+            score = vec[path][1]
         elif request.mode == "bm25":
-            score = b_score
-            explain = {"bm25_rank": b_rank, "bm25_score": round(b_score, 4)}
+            score = bm[path][1]
         else:
-            fused_score = fused.get(path, 0.0)
-            members = support.get(path, 0.0)
-            name_hit = _names_entity(row, terms)
-            name_boost = settings.exact_name_boost if name_hit else 0.0
-            public_boost = settings.public_boost if row["is_public"] else 0.0
-            prior = graph_prior(degrees.get(path, 0), levers.graph_prior)
-            score = fused_score + members + name_boost + public_boost + prior
-            explain = {
-                "vector_rank": v_rank,
-                "vector_similarity": None if v_score is None else round(v_score, 4),
-                "bm25_rank": b_rank,
-                "bm25_score": None if b_score is None else round(b_score, 4),
-                "rrf": round(fused_score, 6),
-                "member_support": round(members, 6),
-                "name_boost": name_boost,
-                "public_boost": public_boost,
-                "in_degree": degrees.get(path, 0),
-                "graph_prior": round(prior, 6),
-                "named_libraries": list(named),
-            }
-        scored.append((score, path, explain))
+            name_hit = bool(terms) and _names_entity(row, terms)
+            boost = boosts[path] = (
+                settings.exact_name_boost if name_hit else 0.0,
+                settings.public_boost if row["is_public"] else 0.0,
+            )
+            score = (
+                fused.get(path, 0.0)
+                + support.get(path, 0.0)
+                + boost[0]
+                + boost[1]
+                + graph_prior(degrees.get(path, 0), levers.graph_prior)
+            )
+        scored.append((score, path))
     scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))
     top = scored[: request.k]
-    kept = [path for _, path, _ in top]
+    kept = [path for _, path in top]
     partial = [path for path in kept if info[path].get("partial")]
     if partial:
         info.update(queries.entity_summaries(db, partial))
@@ -329,7 +343,7 @@ def _search(
     for path, row in queries.entity_summaries(db, whole, ("path", *queries.DISPLAY_COLUMNS)).items():
         info[path].update(row)
     hits = []
-    for rank, (score, path, explain) in enumerate(top, start=1):
+    for rank, (score, path) in enumerate(top, start=1):
         row = info[path]
         hits.append(
             Hit(
@@ -342,7 +356,7 @@ def _search(
                 summary=row["summary"] or "",
                 signature=row["signature"] or "",
                 is_public=bool(row["is_public"]),
-                explain=explain,
+                explain=explain_of(path),
             )
         )
     return hits
