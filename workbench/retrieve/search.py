@@ -321,7 +321,7 @@ def _search(
         else:
             fused_score = fused.get(path, 0.0)
             members = support.get(path, 0.0)
-            name_boost = settings.exact_name_boost if _names_entity(row, terms) else 0.0
+            name_boost = settings.exact_name_boost if terms and _names_entity(row, terms) else 0.0
             public_boost = settings.public_boost if row["is_public"] else 0.0
             prior = graph_prior(degrees.get(path, 0), levers.graph_prior)
             boosts[path] = (fused_score, members, name_boost, public_boost, prior)
