@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from workbench.retrieve.ranker import Question, RankerModel
     from workbench.store.backup import BackupResult
     from workbench.store.manifest import Manifest
+    from workbench.store.opening import OpenedFile
 
 # Library management (griffe, pyarrow, httpx, pip) is imported by the methods that use it:
 # a face that only reads the index starts without it.
@@ -90,6 +91,8 @@ class Workbench:
         settings: embedding and retrieval settings; without them, the defaults with the
             search settings saved in the state file (`save_settings`).
         embedder: a shared, already loaded embedder (tests and servers reuse one).
+        opened: the file, already opened read-only (`store.opening.open_warming`: the
+            CLI's search opens it before importing this module).
 
     Raises:
         StoreError: the index is missing, foreign, corrupt or locked by a writer
@@ -103,6 +106,7 @@ class Workbench:
         read_only: bool = True,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
+        opened: OpenedFile | None = None,
     ) -> None:
         self.path = Path(db or default_db_path())
         try:
@@ -118,6 +122,8 @@ class Workbench:
         self._bm25_ready: bool | None = None
         self._graph: Graph | None = None
         self._searches: SingleFlightCache[list[Hit]] = SingleFlightCache()
+        if opened is not None and read_only:
+            self._db, self._stamp = opened.database, opened.stamp
         if read_only:
             _ = self.db  # fail early on a missing, foreign or corrupt file
 
