@@ -4,10 +4,16 @@ against torch on the same file, and puts every figure beside issue 13's target."
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run_cli
+from workbench import Workbench
 from workbench.bench import TARGETS, against_targets, run_bench, torch_twin
+from workbench.embed.onnx import OnnxEmbedder
 from workbench.model import EvalCase
 from workbench.retrieve.multihop_eval import load_multihop_cases
 
@@ -20,9 +26,21 @@ CASES = [
 HOP_SET = Path(__file__).parent.parent / "data" / "multihop_small.jsonl"
 
 
-def test_onnx_against_torch_same_quality_and_every_target_row(wb):
+@pytest.fixture
+def fp32_wb(built_db, embedder) -> Iterator[Workbench]:
+    """The small index with queries embedded in float32, as torch embeds them: on 4
+    questions one rank that the int8 query model moves is 0.06 of MRR, so the bench's
+    within-0.01 verdict is checked where it must hold exactly (the int8 model's own
+    figures are the full sets', in the README)."""
+    settings = replace(embedder.settings, query_precision="fp32")
+    with Workbench(built_db, embedder=OnnxEmbedder(settings)) as opened:
+        yield opened
+
+
+def test_onnx_against_torch_same_quality_and_every_target_row(fp32_wb):
     """With torch as the comparison: both backends' passages/s, a torch cold start, eval
     metrics of every mode (and multi-hop) equal within 0.01, and one row per target."""
+    wb = fp32_wb
     hops = load_multihop_cases(HOP_SET)
     result = run_bench(
         wb,
@@ -68,9 +86,10 @@ def test_targets_are_judged_in_the_right_direction():
     }
 
 
-def test_bench_command_prints_targets_and_the_quality_table(built_db, tmp_path, embedder):
+def test_bench_command_prints_targets_and_the_quality_table(built_db, tmp_path, embedder, monkeypatch):
     """`workbench bench --compare-torch` prints the targets table, both cold starts, both
-    throughputs and the before/after quality table."""
+    throughputs and the before/after quality table (queries in float32: see `fp32_wb`)."""
+    monkeypatch.setenv("WORKBENCH_QUERY_PRECISION", "fp32")
     cases = tmp_path / "set.jsonl"
     rows = [{"id": c.id, "question": c.question, "expected": c.expected} for c in CASES]
     cases.write_text("\n".join(json.dumps(row) for row in rows))
@@ -79,7 +98,8 @@ def test_bench_command_prints_targets_and_the_quality_table(built_db, tmp_path, 
         "--repeat", "1", "--cold-runs", "1", "--passages", "16", "--compare-torch",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    for needle in ("against the targets", "<= 1.5 s", "<= 30 ms", "<= 600 MB", "cold start with torch"):
+    targets = ("against the targets", "queries fp32", "<= 1.5 s", "<= 30 ms", "<= 600 MB")
+    for needle in (*targets, "cold start with torch"):
         assert needle in result.output
     for needle in ("passages/CPU-s", "quality: torch (before) against onnx (after)", "recall@10", "MRR@10"):
         assert needle in result.output
