@@ -38,12 +38,15 @@ def build_query_graph(source: Path, target: Path) -> None:
 
     log.warning("note: quantizing the query model once, into %s (seconds)", target.name)
     tmp = temp_beside(target)
+    root = logging.getLogger()
+    level = root.level
     try:
-        # the quantizer writes beside its output too: silence its per-node warnings
-        logging.getLogger("root").setLevel(logging.ERROR)
+        # the quantizer logs advice through the root logger: quiet while it runs only
+        root.setLevel(logging.ERROR)
         quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8)
         os.replace(tmp, target)
     finally:
+        root.setLevel(level)
         tmp.unlink(missing_ok=True)
     manifest = {
         "method": METHOD,
