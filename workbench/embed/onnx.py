@@ -341,9 +341,9 @@ class OnnxEmbedder(BaseEmbedder):
         """Whether the model that embeds queries is in memory."""
         if self._fallback is not None:
             return self._fallback.loaded
-        return (self._query_model or self._model) is not None and (
-            self._query_model is not None or self.settings.query_precision == "fp32"
-        )
+        if self.settings.query_precision == "fp32":
+            return self._model is not None
+        return self._query_model is not None
 
     @property
     def passages_loaded(self) -> bool:

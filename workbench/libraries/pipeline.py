@@ -192,12 +192,17 @@ def refuse_opted_out(name: str, opted_out: dict[str, str]) -> None:
     Raises:
         LibraryOptedOutError: naming the library, the reason and how to opt it in.
     """
+    library = listed_as(name, opted_out)
+    if library is not None:
+        raise LibraryOptedOutError(
+            f"'{library}' is opted out ({opted_out[library]}): `workbench compliance optin {library}` first"
+        )
+
+
+def listed_as(name: str, opted_out: dict[str, str]) -> str | None:
+    """The opt-out list's spelling of `name` (`Foo_Bar` is `foo-bar`), if it is on it."""
     wanted = canonicalize_name(name)
-    for library, reason in opted_out.items():
-        if canonicalize_name(library) == wanted:
-            raise LibraryOptedOutError(
-                f"'{library}' is opted out ({reason}): `workbench compliance optin {library}` first"
-            )
+    return next((library for library in opted_out if canonicalize_name(library) == wanted), None)
 
 
 def _refuse_lost_modules(db: Database, package: InstalledPackage, entities: list) -> None:
@@ -273,11 +278,11 @@ def ingest(
 
 def _to_read(db: Database, plan: IngestPlan, force: bool, prints: dict[str, str]) -> list[InstalledPackage]:
     """The planned packages an ingest will read: changed (or forced) and not opted out."""
-    opted_out = {canonicalize_name(name) for name in records.opted_out(db)}
+    opted_out = records.opted_out(db)
     return [
         p
         for p in plan.packages
-        if canonicalize_name(p.name) not in opted_out
+        if listed_as(p.name, opted_out) is None
         and (force or queries.library_fingerprint(db, p.name) != prints[p.name])
     ]
 

@@ -121,6 +121,7 @@ def _explain(
     vector: tuple[int, float] | None,
     bm25: tuple[int, float] | None,
     boosts: tuple[float, float, float, float, float] | None,
+    in_degree: int,
     named: tuple[str, ...],
 ) -> dict:
     """A hit's `explain`: its ranks and scores in each list, and in hybrid each boost."""
@@ -140,7 +141,7 @@ def _explain(
         "member_support": round(members, 6),
         "name_boost": name_boost,
         "public_boost": public_boost,
-        "in_degree": 0,  # filled in by the caller, who has the degrees
+        "in_degree": in_degree,
         "graph_prior": round(prior, 6),
         "named_libraries": list(named),
     }
@@ -225,16 +226,16 @@ def search(
     # a query that names code (`TransportError`, `read_csv`, `DataFrame.explode`) is a name
     # lookup, which hybrid's exact-name boost ranks; the learned ranker was fitted on
     # questions in users' words (1 of 318 names code) and put exact names below prose
-    code = bool(_identifier_terms(request.query))
-    model = _ranker(db) if levers.learned_ranker and not code else None
+    terms = _identifier_terms(request.query)
+    model = _ranker(db) if levers.learned_ranker and not terms else None
     if model is not None:
         request = replace(request, k=max(request.k, model.depth))
         settings = replace(settings, candidates=max(settings.candidates, model.pool))
     hits: list[Hit] = []
     if named:
-        hits = _search(db, embedder, request, settings, bm25_ready, levers, named)
+        hits = _search(db, embedder, request, settings, bm25_ready, levers, named, terms)
     if not hits:
-        hits = _search(db, embedder, request, settings, bm25_ready, levers, ())
+        hits = _search(db, embedder, request, settings, bm25_ready, levers, (), terms)
     if model is not None:
         hits = ranker.apply(model, hits, request.query)[:original_k]
     return hits
@@ -266,8 +267,10 @@ def _search(
     bm25_ready: bool,
     levers: Levers,
     named: tuple[str, ...],
+    terms: set[str],
 ) -> list[Hit]:
-    """One pass of `search`, within the libraries the query named if any."""
+    """One pass of `search`, within the libraries the query named if any; `terms` are the
+    query's identifier words (`_identifier_terms`), which hybrid's exact-name boost uses."""
     libs = list(request.libraries or named) or None
     kinds = list(request.kinds) or None
     n = max(settings.candidates, request.k * 3)
@@ -304,7 +307,6 @@ def _search(
                 if parent not in info:
                     info[parent] = _class_row(parent, member_of[parent])
                     paths.append(parent)
-    terms = _identifier_terms(request.query) if request.mode == "hybrid" else set()
     degrees: dict[str, int] = {}
     if request.mode == "hybrid" and levers.graph_prior > 0:
         degrees = signals.in_degrees_of(db).get([p for p in paths if p in info])
@@ -329,13 +331,10 @@ def _search(
         scored.append((score, path))
     scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))
     # explained only for the hits kept: rounding every candidate's parts cost ~1 ms
-    top = [
-        (score, path, _explain(request.mode, vec.get(path), bm.get(path), boosts.get(path), named))
-        for score, path in scored[: request.k]
-    ]
-    for _, path, explain in top:
-        if "in_degree" in explain:
-            explain["in_degree"] = degrees.get(path, 0)
+    top = []
+    for score, path in scored[: request.k]:
+        parts = (vec.get(path), bm.get(path), boosts.get(path), degrees.get(path, 0))
+        top.append((score, path, _explain(request.mode, *parts, named)))
     kept = [path for _, path, _ in top]
     partial = [path for path in kept if info[path].get("partial")]
     whole = [path for path in kept if not info[path].get("partial")]

@@ -18,6 +18,8 @@ import duckdb
 from workbench.store.database import Database
 
 FTS = "fts_main_chunks"
+#: the distinct terms of a query (param) as the index tokenizes and stems them
+QUERY_STEMS_SQL = f"SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter')"
 K1 = 1.2
 B = 0.75
 
@@ -106,7 +108,7 @@ def _query_terms(db: Database, query: str) -> tuple[list[tuple[int, float]], flo
         f"""
         SELECT d.termid, d.df, s.num_docs, s.avgdl
         FROM {FTS}.dict d, {FTS}.stats s
-        WHERE d.term IN (SELECT DISTINCT stem(unnest({FTS}.tokenize(?)), 'porter'))""",
+        WHERE d.term IN ({QUERY_STEMS_SQL})""",
         [query],
     )
     terms = [(int(t), math.log10((n - df + 0.5) / (df + 0.5) + 1)) for t, df, n, _ in rows]

@@ -148,7 +148,7 @@ def query_stems(db: Database, query: str) -> list[str]:
     query (1.5-4 ms) per search. Other text goes to DuckDB, whose `lower` and
     `strip_accents` are its own."""
     if not query.isascii():
-        rows = db.rows(f"SELECT DISTINCT stem(unnest({bm25.FTS}.tokenize(?)), 'porter')", [query])
+        rows = db.rows(bm25.QUERY_STEMS_SQL, [query])
         return [r[0] for r in rows if r[0]]
     stemmer = getattr(_STEMMERS, "porter", None)
     if stemmer is None:  # a stemmer keeps state between words: one per thread
