@@ -4,11 +4,16 @@ timings; the Libraries tab is left out because its rows carry ingest timestamps.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from textual.widgets import Input
 
 from tests.tui.helpers import search, wait_for, wait_idle
+from workbench import Workbench
+from workbench.embed.onnx import OnnxEmbedder
 from workbench.tui import make_app
+from workbench.tui.session import Session
 from workbench.tui.widgets.ask_view import AskView
 from workbench.tui.widgets.graph_view import GraphView
 
@@ -34,9 +39,22 @@ async def _pin_timing(pilot) -> None:
     await pilot.pause()
 
 
+@pytest.fixture(scope="module")
+def fp32_embedder(embedder):
+    """Snapshots pin scores to three decimals and ranks, so queries are embedded in float32,
+    whose vectors agree on every CPU up to rounding. The int8 query model's do not:
+    onnxruntime's int8 kernels differ with the instruction set (VNNI), which moved ranks
+    5-7 of the search tab between two hosts."""
+    model = OnnxEmbedder(replace(embedder.settings, query_precision="fp32"))
+    model.embed_query("warm up")
+    return model
+
+
 @pytest.fixture
-def app(make_session):
-    return make_app(session=make_session())
+def app(built_db, fp32_embedder):
+    bench = Workbench(built_db, embedder=fp32_embedder)
+    yield make_app(session=Session(reader=bench, label="small.duckdb", local=bench, writable=False))
+    bench.close()
 
 
 def test_search_tab(snap_compare, app):
