@@ -37,6 +37,15 @@ def verified_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def vector_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Vector caches (`store.vector_cache`) go to one folder per run
+    (WORKBENCH_VECTOR_CACHE, also seen by the processes tests start), not the user's."""
+    path = tmp_path_factory.mktemp("vectors")
+    os.environ["WORKBENCH_VECTOR_CACHE"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def embedder(model_cache: Path):
     """The real all-MiniLM-L6-v2 model run as the faces run it (ONNX), loaded once."""

@@ -188,7 +188,7 @@ class RemoteWorkbench:
         return from_wire(self._get("/status")["counts"], dict[str, int])
 
     def index_status(self) -> dict[str, bool]:
-        """Which indexes exist and are current (hnsw, bm25, bm25_current, graph)."""
+        """Which indexes exist and are current (hnsw, bm25, bm25_current, graph, vector_cache)."""
         return from_wire(self._get("/status")["index"], dict[str, bool])
 
     def feedback(self, query: str, path: str, verdict: str) -> str:

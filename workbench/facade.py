@@ -265,12 +265,14 @@ class Workbench:
         return queries.library_sizes(self.db)
 
     def index_status(self) -> dict[str, bool]:
-        """Whether the HNSW and BM25 indexes exist, the BM25 one is current and the graph built."""
+        """Whether the HNSW and BM25 indexes exist, the BM25 one is current, the graph is
+        built and a vector cache of the current chunks is there (`store.vector_cache`)."""
         return {
             "hnsw": writer.has_hnsw_index(self.db),
             "bm25": writer.fts_exists(self.db),
             "bm25_current": not writer.fts_is_stale(self.db),
             "graph": not graph_build.is_stale(self.db),
+            "vector_cache": queries.cached_vectors(self.db, use=False) is not None,
         }
 
     def schema_version(self) -> int:

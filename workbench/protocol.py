@@ -95,7 +95,7 @@ class WorkbenchReader(Protocol):
         ...
 
     def index_status(self) -> dict[str, bool]:
-        """Which indexes exist and are current (hnsw, bm25, bm25_current, graph)."""
+        """Which indexes exist and are current (hnsw, bm25, bm25_current, graph, vector_cache)."""
         ...
 
     def feedback(self, query: str, path: str, verdict: str) -> str:

@@ -98,5 +98,7 @@ def test_ingest_rebuilds_indexes(tmp_path, embedder):
     path = tmp_path / "wb.duckdb"
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         wb.ingest(["idna"])
-        assert wb.index_status() == {"hnsw": True, "bm25": True, "bm25_current": True, "graph": True}
+        assert wb.index_status() == {
+            "hnsw": True, "bm25": True, "bm25_current": True, "graph": True, "vector_cache": True
+        }
         assert wb.libraries()[0].name == "idna"

@@ -192,6 +192,14 @@ def check_indexes(wb: Any) -> list[Check]:
             "ok" if status["graph"] else "alert",
             "built" if status["graph"] else f"stale: {fix}",
         ),
+        Check(
+            "vector cache",
+            "ok" if status.get("vector_cache") else "warn",
+            "current: searches read it"
+            if status.get("vector_cache")
+            else "none for these chunks: searches use the HNSW index in the file (a slower first "
+            "search); the next writer or a long session (TUI, server) builds it",
+        ),
     ]
 
 

@@ -187,6 +187,13 @@ def render_bench(console: Console, result: dict[str, Any]) -> None:
         f"HNSW recall@10 vs exact scan: {vi['recall']:.3f} · vector lookup p50: "
         f"HNSW {vi['hnsw_p50']:.1f} ms, exact {vi['exact_p50']:.1f} ms"
     )
+    if vi.get("cache_recall") is not None:
+        console.print(
+            f"vector cache recall@10 vs exact scan: {vi['cache_recall']:.3f} · "
+            f"lookup p50 {vi['cache_p50']:.2f} ms"
+        )
+    else:
+        console.print("vector cache: none for this file (searches use DuckDB's HNSW index)")
     ing = Table(title="ingest throughput (from the last ingest of each library)")
     for col in ("library", "entities", "chunks", "seconds", "entities/s", "chunks/s", "~MB"):
         ing.add_column(col, justify="right" if col != "library" else "left")

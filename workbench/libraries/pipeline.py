@@ -24,7 +24,7 @@ from workbench.libraries.compliance import package_license
 from workbench.libraries.progress import IngestProgress, SilentProgress
 from workbench.libraries.reading import ReadAhead, read_ahead_enabled, read_library
 from workbench.model import IngestReport, LibraryInfo
-from workbench.store import queries, records, writer
+from workbench.store import queries, records, vector_cache, writer
 from workbench.store.database import Database
 
 #: Drop the HNSW index and rebuild it after the run when a library brings more new chunks
@@ -359,7 +359,8 @@ def publish_every_s() -> float:
 
 
 def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None:
-    """Bring the BM25 and HNSW indexes and the graph tables up to date with the rows."""
+    """Bring the BM25 and HNSW indexes, the graph tables and the vector cache
+    (`store.vector_cache`) up to date with the rows."""
     progress = progress or SilentProgress()
     fts_stale = writer.fts_is_stale(db) or not writer.fts_exists(db)
     hnsw_missing = not writer.has_hnsw_index(db)
@@ -369,6 +370,12 @@ def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None
     if graph_build.is_stale(db):
         progress.message("building the API graph")
         graph_build.update(db)
+    if vector_cache.enabled() and vector_cache.open_cache(db) is None:
+        progress.message("writing the vector cache")
+        try:
+            vector_cache.build(db)
+        except OSError as error:  # no room or no right to write it: searches use DuckDB's index
+            progress.message(f"no vector cache ({error}); searches use the file's HNSW index")
 
 
 def installed_library_names() -> list[str]:

@@ -184,13 +184,13 @@ def _vector_candidates(
 ) -> list[tuple[str, float]]:
     warming: Future[object] | None = None
     if not embedder.loaded and not libs and not kinds:
-        # a new process's first search: DuckDB reads the HNSW index from the file on its
-        # first use (0.5 s for 104k chunks) while the model loads (0.5 s): both at once
+        # a new process's first search: the vector index opens (the cache in a few ms, or
+        # DuckDB's HNSW index, read in 0.5-0.8 s) while the model loads (0.3-0.5 s)
         warming = _branches().submit(queries.warm_vector_index, db)
-    literal = vector_literal(embedder.embed_query(query))
+    vector = embedder.embed_query(query)
     if warming is not None:
         warming.result()
-    return queries.vector_candidates(db, literal, n, libs, kinds)
+    return queries.vector_candidates(db, vector_literal(vector), n, libs, kinds, vector=vector)
 
 
 def search(

@@ -1,10 +1,11 @@
 """Open the index read-only and start reading its vector index, before the rest imports.
 
 A new `workbench search` process spends ~0.4 s importing the facade (the retrieve and
-graph modules) and ~0.6 s having DuckDB read the HNSW index from the file on its first
-vector query. The second needs only the store: the CLI opens the file first, starts that
-read on a thread (DuckDB's native code runs beside Python's imports), then imports the
-rest (`workbench.cli.common.open_workbench`).
+graph modules) and then needs its vector index: the vector cache maps in a few ms
+(`store.vector_cache`), but without one DuckDB reads the HNSW index from the file on the
+first vector query (~0.6 s). Either needs only the store: the CLI opens the file first,
+opens the index on a thread (DuckDB's native code runs beside Python's imports), then
+imports the rest (`workbench.cli.common.open_workbench`).
 """
 
 from __future__ import annotations

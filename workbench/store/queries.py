@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from workbench.model import DocItem, DocSection, Entity, LibraryInfo
-from workbench.store import bm25, postings
+from workbench.store import bm25, postings, vector_cache
 from workbench.store.background import LOAD_AFTER_SEARCHES, BackgroundMap, map_of
 from workbench.store.database import Database
 
@@ -61,16 +61,21 @@ def vector_candidates(
     kinds: list[str] | None = None,
     *,
     exact: bool = False,
+    vector: np.ndarray | None = None,
 ) -> list[tuple[str, float]]:
     """Nearest chunks to a query vector as (entity path, cosine similarity), best first.
 
-    Unfiltered queries use the HNSW index (vss rewrites `ORDER BY distance LIMIT k`).
+    Unfiltered queries use the vector cache when the file has one and `vector` (the query
+    as an array) is given (`store.vector_cache`), else the HNSW index in the file (vss
+    rewrites `ORDER BY distance LIMIT k`).
     Filtered queries, and `exact=True`, scan every row: ordering by similarity DESC is a
     form the index rewrite does not match, and an index scan would filter after taking
     the top k and so could return too few rows.
     """
     dim = db.dimension
     if not libraries and not kinds and not exact:
+        if vector is not None and (cache := cached_vectors(db)) is not None:
+            return cache.nearest(vector, limit)
         rows = db.rows(nearest_chunks_sql(dim), [vector_literal, limit])
         return [(path, 1.0 - float(d)) for path, d in rows]
     where, params = _filters(libraries, kinds)
@@ -87,9 +92,18 @@ def vector_candidates(
     return [(path, float(s)) for path, s in rows]
 
 
+def cached_vectors(db: Database, *, use: bool = True) -> vector_cache.VectorCache | None:
+    """The file's vector cache, if it has a current one (and it is not switched off); a
+    search counts a `use` (see `vector_cache.CacheSlot`)."""
+    return vector_cache.slot_of(db).get(use=use) if vector_cache.enabled() else None
+
+
 def warm_vector_index(db: Database) -> None:
-    """Have DuckDB read the HNSW index from the file (0.5 s for 104k chunks, on its first
-    use), with a query for one neighbour of a unit vector."""
+    """Open the vector index that will serve the first search: the cache if the file has
+    one (a few ms), else DuckDB's HNSW index, which DuckDB reads from the file on its first
+    use (0.5-0.8 s for 104k chunks), with a query for one neighbour of a unit vector."""
+    if cached_vectors(db, use=False) is not None:
+        return
     unit = "[" + ", ".join(["1.0", *(["0.0"] * (db.dimension - 1))]) + "]"
     vector_candidates(db, unit, 1)
 

@@ -1,0 +1,184 @@
+"""The vector cache (`store.vector_cache`): built by writers, read by every search, derived
+from the file's chunks and never trusted when they changed."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from workbench import Workbench
+from workbench.embed.embedder import vector_literal
+from workbench.store import queries, vector_cache
+from workbench.store.database import Database
+
+QUESTIONS = [
+    "parse an HTTP request line",
+    "encode a domain name with IDNA",
+    "send data on a connection",
+    "what happens when the peer closes the connection",
+    "check that a hostname label is valid",
+]
+
+
+def _open(path: Path) -> Database:
+    return Database(path, read_only=True)
+
+
+def test_the_writer_built_the_cache_and_searches_read_it(built_db: Path) -> None:
+    db = _open(built_db)
+    try:
+        cache = vector_cache.open_cache(db)
+        assert cache is not None, "the ingest should have built the vector cache"
+        count = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        assert len(cache.paths) == count
+        assert queries.cached_vectors(db) is cache or queries.cached_vectors(db).name == cache.name
+    finally:
+        db.close()
+
+
+def test_the_cache_finds_what_an_exact_scan_finds(built_db: Path, embedder) -> None:
+    db = _open(built_db)
+    try:
+        cache = vector_cache.open_cache(db)
+        assert cache is not None
+        count = len(cache.paths)
+        for question in QUESTIONS:
+            vector = embedder.embed_query(question)
+            for limit in (10, count + 5):  # a top k, and every chunk
+                exact = queries.vector_candidates(db, vector_literal(vector), limit, exact=True)
+                near = cache.nearest(vector, limit)
+                assert len(near) == len(exact) == min(limit, count)
+                # the same similarities in the same order, up to float32 rounding
+                assert [s for _, s in near] == pytest.approx([s for _, s in exact], abs=1e-5), question
+                # every chunk above the last one's similarity (a tie there may go either way)
+                above = [p for p, s in exact if s > exact[-1][1] + 1e-5]
+                assert not Counter(above) - Counter(p for p, _ in near), question
+            assert sorted(p for p, _ in near) == sorted(p for p, _ in exact)  # every chunk
+    finally:
+        db.close()
+
+
+def test_search_results_are_the_same_with_and_without_the_cache(
+    built_db: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def top(mode: str) -> list[list[str]]:
+        with Workbench(built_db, embedder=embedder) as wb:
+            return [[h.path for h in wb.search(q, 5, mode=mode)] for q in QUESTIONS]
+
+    calls: list[int] = []
+    nearest = vector_cache.VectorCache.nearest
+
+    def counted(self, vector, limit):
+        calls.append(limit)
+        return nearest(self, vector, limit)
+
+    monkeypatch.setattr(vector_cache.VectorCache, "nearest", counted)
+    monkeypatch.setenv("WORKBENCH_VECTOR_INDEX", "duckdb")
+    through_duckdb = top("vector")
+    assert calls == []
+    monkeypatch.setenv("WORKBENCH_VECTOR_INDEX", "cache")
+    through_cache = top("vector")
+    assert len(calls) == len(QUESTIONS)
+    assert through_cache == through_duckdb
+
+
+def test_a_changed_file_does_not_read_the_old_cache(index_copy: Path, embedder) -> None:
+    db = _open(index_copy)
+    before = vector_cache.fingerprint(db)
+    db.close()
+    with Workbench(index_copy, read_only=False, embedder=embedder) as wb:
+        wb.opt_out("idna", reason="test")
+    db = _open(index_copy)
+    try:
+        after = vector_cache.fingerprint(db)
+        assert after != before
+        cache = vector_cache.open_cache(db)
+        # the writer rebuilt it for the new chunks: no path of the removed library in it
+        assert cache is not None and cache.name == after
+        assert not any(p.startswith("idna.") for p in cache.paths)
+    finally:
+        db.close()
+
+
+def test_a_corrupt_cache_is_ignored_and_rebuilt(
+    index_copy: Path, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    monkeypatch.setenv("WORKBENCH_VECTOR_CACHE", str(tmp_path / "vectors"))
+    db = _open(index_copy)
+    try:
+        built = vector_cache.build(db)
+        assert built is not None
+        index_file = tmp_path / "vectors" / f"{built.name}.npy"
+        index_file.write_bytes(index_file.read_bytes()[:1000])
+        with caplog.at_level(logging.WARNING, logger="workbench"):
+            assert vector_cache.open_cache(db) is None
+        assert "ignoring the vector cache" in caplog.text
+        # a search still answers, through DuckDB's HNSW index
+        vector = embedder.embed_query(QUESTIONS[0])
+        assert queries.vector_candidates(db, vector_literal(vector), 5, vector=vector)
+        rebuilt = vector_cache.build(db)
+        assert rebuilt is not None and len(rebuilt.paths) == len(built.paths)
+    finally:
+        db.close()
+
+
+def test_a_reader_builds_a_missing_cache_after_enough_searches(
+    built_db: Path, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_VECTOR_CACHE", str(tmp_path / "empty"))
+    db = _open(built_db)
+    try:
+        slot = vector_cache.CacheSlot(db, after=3)
+        assert slot.get(use=False) is None  # a warm-up neither finds nor builds one
+        assert slot.get() is None and slot.get() is None
+        assert slot.get() is None  # the third use starts the build
+        slot.wait(120)
+        cache = slot.get()
+        assert cache is not None
+        assert (tmp_path / "empty" / f"{cache.name}.npy").exists()
+    finally:
+        db.close()
+
+
+def test_an_unwritable_cache_folder_leaves_searches_on_duckdb(
+    built_db: Path, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("WORKBENCH_VECTOR_CACHE", str(blocker / "vectors"))
+    db = _open(built_db)
+    try:
+        with pytest.raises(OSError):
+            vector_cache.build(db)
+        slot = vector_cache.CacheSlot(db, after=1)
+        assert slot.get() is None
+        slot.wait(120)
+        assert slot.get() is None
+        vector = embedder.embed_query(QUESTIONS[1])
+        assert queries.vector_candidates(db, vector_literal(vector), 5, vector=vector)
+    finally:
+        db.close()
+
+
+def test_prune_keeps_the_newest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built_db: Path) -> None:
+    folder = tmp_path / "vectors"
+    monkeypatch.setenv("WORKBENCH_VECTOR_CACHE", str(folder))
+    db = _open(built_db)
+    try:
+        built = vector_cache.build(db)
+        assert built is not None
+    finally:
+        db.close()
+    source = folder / f"{built.name}.npy"
+    for number in range(vector_cache.KEEP + 3):
+        shutil.copyfile(source, folder / f"old{number}.npy")
+        (folder / f"old{number}.paths").write_text("x")
+    vector_cache.prune(keep=built.name)
+    left = sorted(p.stem for p in folder.glob("*.npy"))
+    assert built.name in left
+    assert len(left) == vector_cache.KEEP + 1
+    assert len(list(folder.glob("*.paths"))) == len(left)

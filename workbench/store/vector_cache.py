@@ -1,0 +1,242 @@
+"""The vector cache: the file's chunk vectors as one float32 matrix that searches map.
+
+DuckDB's vss extension keeps an HNSW index in the file, and a new process reads all of it
+before its first vector query: 0.6-0.8 s and ~350 MB of RSS on 104k chunks, then ~6 ms for
+the 300 nearest, of which it finds 94.5% (recall@300 against an exact scan). This cache
+holds the same vectors, normalized, in a `.npy` file that numpy memory-maps: opening it
+takes under a millisecond, and an exact scan (one matrix-vector product and a partial
+sort) finds all of the 300 nearest in 3-4 ms, the first time included (the pages come from
+the OS file cache). Its 160 MB count in the RSS of a process that searches.
+
+It is derived from the file, never the other way round: named by a fingerprint of the chunks
+(ids, text hashes, model), it lives in the workbench's cache directory
+(`$WORKBENCH_VECTOR_CACHE`, `$WORKBENCH_HOME/vectors`, `~/.cache/pyrag-workbench/vectors`),
+so a read-only or shared file needs no write beside it, and copies of one file share one
+cache. Writers write it once their indexes are up to date (`pipeline.ensure_indexes`, ~1 s
+for 104k chunks); a reader that finds none (a file a teammate exported) searches through
+DuckDB's HNSW index and, from its 20th vector search on (a TUI, a server, a notebook; not a
+one-off CLI search), writes the cache on a thread of its own. Filtered searches scan the
+file as before; a file of more than `EXACT_LIMIT` chunks gets no cache (an exact scan
+would cost more than the HNSW index), and `WORKBENCH_VECTOR_INDEX=duckdb` keeps every
+search on DuckDB's index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from workbench.config import cache_location
+from workbench.store.background import map_of
+from workbench.store.database import Database
+
+#: bump when the cache's layout changes: old caches are then not read
+FORMAT = "2"
+#: above this many chunks no cache is written: an exact scan of 500k vectors takes ~20 ms
+#: and 770 MB, where DuckDB's HNSW index stays near 6 ms
+EXACT_LIMIT = 500_000
+#: cache entries (of other fingerprints) kept beside the newest
+KEEP = 4
+#: vector searches of one open file before a reader writes a missing cache: a session
+#: (TUI, server, notebook, eval) gets there; a one-off `search` or `ask` does not
+BUILD_AFTER_SEARCHES = 20
+
+log = logging.getLogger("workbench")
+
+
+def cache_dir() -> Path:
+    """Where vector caches live (see the module docstring)."""
+    return cache_location("vectors", "WORKBENCH_VECTOR_CACHE")
+
+
+def fingerprint(db: Database) -> str:
+    """What the cache of this file's chunks is named by: their ids and text hashes, and the
+    model that embedded them (a chunk's vector is a function of its text and the model)."""
+    count, last, mixed = db.execute(
+        "SELECT count(*), coalesce(max(id), -1), coalesce(bit_xor(hash(id, text_hash)), 0) FROM chunks"
+    ).fetchone()
+    model = db.meta("embedding_model") or ""
+    key = f"{FORMAT}|{model}|{db.dimension}|{count}|{last}|{mixed}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _files(name: str) -> tuple[Path, Path]:
+    """The matrix file and the entity-path file of the cache `name`."""
+    folder = cache_dir()
+    return folder / f"{name}.npy", folder / f"{name}.paths"
+
+
+@dataclass
+class VectorCache:
+    """An open cache: the normalized vectors (a read-only memory map, one row per chunk in
+    id order) and the entity path of each row."""
+
+    name: str
+    matrix: np.ndarray
+    paths: list[str]
+
+    def nearest(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
+        """(entity path, cosine similarity) of the `limit` nearest chunks, best first: an
+        exact scan (numpy releases the GIL for the product, so searches run in parallel)."""
+        count = len(self.paths)
+        limit = min(limit, count)
+        if limit <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        norm = float(np.linalg.norm(query))
+        if norm == 0.0:
+            return []
+        scores = self.matrix @ (query / norm)
+        top = np.argpartition(-scores, limit - 1)[:limit] if limit < count else np.arange(count)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        paths = self.paths
+        return [(paths[row], score) for row, score in zip(top.tolist(), scores[top].tolist(), strict=True)]
+
+
+def open_cache(db: Database, name: str | None = None) -> VectorCache | None:
+    """The file's cache if one was written for its current chunks, else None."""
+    name = name or fingerprint(db)
+    matrix_file, paths_file = _files(name)
+    if not matrix_file.exists() or not paths_file.exists():
+        return None
+    try:
+        paths = paths_file.read_text(encoding="utf-8").split("\n")
+        matrix = np.load(matrix_file, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as error:  # a truncated or foreign file: DuckDB's index serves
+        log.warning("ignoring the vector cache %s: %s", matrix_file, error)
+        return None
+    if matrix.dtype != np.float32 or matrix.shape != (len(paths), db.dimension):
+        log.warning("ignoring the vector cache %s: it does not match the file's chunks", matrix_file)
+        return None
+    with contextlib.suppress(OSError):  # most recently used first when pruning
+        os.utime(matrix_file)
+    return VectorCache(name, matrix, paths)
+
+
+def build(db: Database) -> VectorCache | None:
+    """Write the cache of the file's chunks (if not there already) and open it; None for a
+    file without chunks or with more than `EXACT_LIMIT`. Files are written under temporary
+    names and renamed, the matrix last, so readers never see half a cache."""
+    name = fingerprint(db)
+    if (found := open_cache(db, name)) is not None:
+        return found
+    count = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    if not count or count > EXACT_LIMIT:
+        return None
+    table = db.execute("SELECT entity_path, embedding FROM chunks ORDER BY id").to_arrow_table()
+    paths = table.column("entity_path").to_pylist()
+    embeddings = table.column("embedding").combine_chunks()
+    matrix = embeddings.values.to_numpy(zero_copy_only=False).reshape(-1, db.dimension)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = np.ascontiguousarray(matrix / np.where(norms == 0.0, 1.0, norms), dtype=np.float32)
+    matrix_file, paths_file = _files(name)
+    matrix_file.parent.mkdir(parents=True, exist_ok=True)
+    suffix = f".tmp-{os.getpid()}-{threading.get_ident()}"
+    paths_tmp = paths_file.with_name(paths_file.name + suffix)
+    matrix_tmp = matrix_file.with_name(matrix_file.name + suffix)
+    try:
+        paths_tmp.write_text("\n".join(paths), encoding="utf-8")
+        os.replace(paths_tmp, paths_file)
+        with open(matrix_tmp, "wb") as out:
+            np.save(out, matrix, allow_pickle=False)
+        os.replace(matrix_tmp, matrix_file)  # the matrix's arrival completes the cache
+    finally:
+        for leftover in (paths_tmp, matrix_tmp):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+    prune(keep=name)
+    return open_cache(db, name)
+
+
+def prune(*, keep: str) -> None:
+    """Remove all but the `KEEP` most recently used caches (and `keep`), with temporary
+    files that a killed build left."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return
+    caches = sorted(folder.glob("*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in [p for p in caches if p.stem != keep][KEEP:]:
+        for path in (stale, stale.with_suffix(".paths")):
+            with contextlib.suppress(OSError):
+                path.unlink()
+    hour_ago = time.time() - 3600
+    for leftover in folder.glob("*.tmp-*"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < hour_ago:
+                leftover.unlink()
+
+
+class CacheSlot:
+    """The cache of one open file: opened on first use if it exists; else, from the
+    `after`-th use on, written on a thread of its own while searches use DuckDB's index."""
+
+    def __init__(self, db: Database, *, after: int = BUILD_AFTER_SEARCHES) -> None:
+        self.db = db
+        self.name = "vector-cache"
+        self._after = after
+        self._uses = 0
+        self._tried = False
+        self._cache: VectorCache | None = None
+        self._builder: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def get(self, *, use: bool = True) -> VectorCache | None:
+        """The cache if it is open; a search counts a `use`, which may start a build (a
+        warm-up does not)."""
+        if self._cache is not None:
+            return self._cache
+        with self._lock:
+            if not self._tried:
+                self._tried = True
+                self._cache = _quietly(open_cache, self.db)
+                if self._cache is not None:
+                    return self._cache
+            if not use:
+                return None
+            self._uses += 1
+            if self._builder is None and self._uses >= self._after:
+                self._builder = threading.Thread(target=self._build, name="vector-cache", daemon=True)
+                self._builder.start()
+        return self._cache
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the cache is open."""
+        return self._cache is not None
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a build this slot started (tests, benchmarks)."""
+        if self._builder is not None:
+            self._builder.join(timeout)
+
+    def _build(self) -> None:
+        self._cache = _quietly(build, self.db)
+
+
+def _quietly(action: Callable[[Database], VectorCache | None], db: Database) -> VectorCache | None:
+    """`action`, or None if it fails (the file closed, the cache directory is read-only):
+    searches then go on through DuckDB's index."""
+    try:
+        return action(db)
+    except Exception:
+        log.debug("no vector cache", exc_info=True)
+        return None
+
+
+def slot_of(db: Database) -> CacheSlot:
+    """The cache slot of an open file (dropped with the file, or when a writer changed it)."""
+    return map_of(db, "vector-cache", CacheSlot)  # type: ignore[return-value]
+
+
+def enabled() -> bool:
+    """`WORKBENCH_VECTOR_INDEX=duckdb` keeps every search on DuckDB's HNSW index (to compare)."""
+    return os.environ.get("WORKBENCH_VECTOR_INDEX", "cache").lower() != "duckdb"
