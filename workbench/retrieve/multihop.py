@@ -91,7 +91,8 @@ def relevance(db: Database, vector: str, paths: set[str]) -> dict[str, float]:
 
 
 class ChunkVectors:
-    """Every chunk embedding in memory (92k x 384 floats: 141 MB, 1.2 s to load), so that
+    """Every chunk embedding in memory (104k x 384 floats: 160 MB, 0.7-1.6 s to load; the
+    vector cache's memory map when the file has one, shared with searches), so that
     ranking a hop's nodes by similarity is a matrix product instead of a query."""
 
     def __init__(self, db: Database) -> None:

@@ -480,7 +480,10 @@ def counts(db: Database) -> dict[str, int]:
 
 
 def chunk_embeddings(db: Database) -> tuple[list[str], np.ndarray]:
-    """(entity path of each chunk, embeddings as one float32 matrix), for in-memory use."""
+    """(entity path of each chunk, embeddings as one float32 matrix), for in-memory use:
+    the vector cache's memory map when the file has one (no copy, no load), else read."""
+    if (cache := cached_vectors(db, use=False)) is not None:
+        return cache.paths, cache.matrix
     table = db.execute("SELECT entity_path, embedding FROM chunks").to_arrow_table()
     embeddings = table.column("embedding").combine_chunks()
     if len(embeddings) == 0:
