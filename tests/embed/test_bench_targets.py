@@ -86,6 +86,20 @@ def test_targets_are_judged_in_the_right_direction():
     }
 
 
+def test_the_throughput_target_scales_with_the_files_chunks():
+    """104k chunks in the 10-minute budget need 173 passages/s, not the 153 of 92k."""
+    result = {
+        "latency": {},
+        "cold_start": {},
+        "embedding": {"onnx": {"passages_per_s": 160.0}},
+        "backend": "onnx",
+        "totals": {"chunks": 103_778},
+    }
+    (row,) = [r for r in against_targets(result) if r["key"] == "passages_per_s"]
+    assert row["target"] == 173 and row["met"] is False
+    assert "104k chunks" in row["label"]
+
+
 def test_bench_command_prints_targets_and_the_quality_table(built_db, tmp_path, embedder, monkeypatch):
     """`workbench bench --compare-torch` prints the targets table, both cold starts, both
     throughputs and the before/after quality table (queries in float32: see `fp32_wb`)."""

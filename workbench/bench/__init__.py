@@ -23,9 +23,12 @@ TARGETS: dict[str, tuple[str, str, float, bool]] = {
     "hybrid_p95_ms": ("warm hybrid search p95", "ms", 30.0, True),
     "ask_p95_ms": ("warm `ask` p95", "ms", 100.0, True),
     "search_rss_mb": ("peak RSS of a search process", "MB", 600.0, True),
-    # 92k chunks of the default set embedded within the 10-minute first-ingest budget
+    # the chunks of the default set embedded within the 10-minute first-ingest budget: 92k
+    # when the issue was filed; `against_targets` scales it to the file's own chunk count
     "passages_per_s": ("embedding throughput (92k chunks in 10 min)", "passages/s", 153.0, False),
 }
+#: the first-ingest budget the embedding throughput target is set from
+INGEST_BUDGET_S = 600.0
 #: Walks before timing: enough to start every background load (the chunk vectors from
 #: the third walk, the graph's edges from the eighth hop: `graph.memory`).
 WARM_WALKS = 8
@@ -186,8 +189,12 @@ def against_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         "search_rss_mb": started.get("rss_mb") or None,  # 0: not measurable here (no /proc)
         "passages_per_s": result["embedding"].get(result["backend"], {}).get("passages_per_s"),
     }
+    chunks = (result.get("totals") or {}).get("chunks")
     rows = []
     for key, (label, unit, target, lower) in TARGETS.items():
+        if key == "passages_per_s" and chunks:  # this file's chunks within the budget
+            target = round(chunks / INGEST_BUDGET_S)
+            label = f"embedding throughput ({chunks / 1000:.0f}k chunks in 10 min)"
         value = now[key]
         met = None if value is None else (value <= target if lower else value >= target)
         rows.append({"key": key, "label": label, "unit": unit, "value": value, "target": target, "met": met})
