@@ -3,8 +3,12 @@ from the file's chunks and never trusted when they changed."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -182,3 +186,22 @@ def test_prune_keeps_the_newest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert built.name in left
     assert len(left) == vector_cache.KEEP + 1
     assert len(list(folder.glob("*.paths"))) == len(left)
+
+
+def test_a_one_off_search_heals_a_file_without_a_cache(built_db: Path, tmp_path: Path) -> None:
+    """A file with no cache (a teammate's export, an older cache format): the first CLI
+    search answers through DuckDB's index and leaves the cache behind for the next."""
+    folder = tmp_path / "fresh"
+    env = {**os.environ, "WORKBENCH_VECTOR_CACHE": str(folder)}
+    command = [sys.executable, "-m", "workbench.cli", "search", QUESTIONS[0], "--db", str(built_db), "--json"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(first.stdout)
+    db = _open(built_db)
+    try:
+        name = vector_cache.fingerprint(db)
+    finally:
+        db.close()
+    assert (folder / f"{name}.npy").exists() and (folder / f"{name}.paths").exists()
+    assert not list(folder.glob("*.tmp-*"))
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert [h["path"] for h in json.loads(second.stdout)] == [h["path"] for h in json.loads(first.stdout)]

@@ -198,7 +198,7 @@ def check_indexes(wb: Any) -> list[Check]:
             "current: searches read it"
             if status.get("vector_cache")
             else "none for these chunks: searches use the HNSW index in the file (a slower first "
-            "search); the next writer or a long session (TUI, server) builds it",
+            "search) until the next search or writer builds it",
         ),
     ]
 

@@ -12,10 +12,10 @@ It is derived from the file, never the other way round: named by a fingerprint o
 (ids, text hashes, model), it lives in the workbench's cache directory
 (`$WORKBENCH_VECTOR_CACHE`, `$WORKBENCH_HOME/vectors`, `~/.cache/pyrag-workbench/vectors`),
 so a read-only or shared file needs no write beside it, and copies of one file share one
-cache. Writers write it once their indexes are up to date (`pipeline.ensure_indexes`, ~1 s
-for 104k chunks); a reader that finds none (a file a teammate exported) searches through
-DuckDB's HNSW index and, from its 20th vector search on (a TUI, a server, a notebook; not a
-one-off CLI search), writes the cache on a thread of its own. Filtered searches scan the
+cache. Writers write it once their indexes are up to date (`pipeline.ensure_indexes`, ~2 s
+for 104k chunks); a reader that finds none (a file a teammate exported, a cache of an older
+format) searches through DuckDB's HNSW index and writes the cache on a thread of its own
+from its first vector search (a one-off CLI search waits for it before it exits, once). Filtered searches scan the
 file as before; a file of more than `EXACT_LIMIT` chunks gets no cache (an exact scan
 would cost more than the HNSW index), and `WORKBENCH_VECTOR_INDEX=duckdb` keeps every
 search on DuckDB's index.
@@ -46,9 +46,9 @@ FORMAT = "3"
 EXACT_LIMIT = 500_000
 #: cache entries (of other fingerprints) kept beside the newest
 KEEP = 4
-#: vector searches of one open file before a reader writes a missing cache: a session
-#: (TUI, server, notebook, eval) gets there; a one-off `search` or `ask` does not
-BUILD_AFTER_SEARCHES = 20
+#: vector searches of one open file before a reader writes a missing cache: the first,
+#: so that a file without one (a teammate's export, a cache of an older format) heals
+BUILD_AFTER_SEARCHES = 1
 
 log = logging.getLogger("workbench")
 
@@ -182,7 +182,9 @@ def prune(*, keep: str) -> None:
 
 class CacheSlot:
     """The cache of one open file: opened on first use if it exists; else, from the
-    `after`-th use on, written on a thread of its own while searches use DuckDB's index."""
+    `after`-th use on, written on a thread of its own while searches use DuckDB's index.
+    The thread is not a daemon: a process that ends first waits for it (a killed one
+    leaves temporary files, which `prune` removes later)."""
 
     def __init__(self, db: Database, *, after: int = BUILD_AFTER_SEARCHES) -> None:
         self.db = db
@@ -209,7 +211,7 @@ class CacheSlot:
                 return None
             self._uses += 1
             if self._builder is None and self._uses >= self._after:
-                self._builder = threading.Thread(target=self._build, name="vector-cache", daemon=True)
+                self._builder = threading.Thread(target=self._build, name="vector-cache", daemon=False)
                 self._builder.start()
         return self._cache
 
