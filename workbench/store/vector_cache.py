@@ -9,16 +9,16 @@ sort) finds all of the 300 nearest in 3-4 ms, the first time included (the pages
 the OS file cache). Its 160 MB count in the RSS of a process that searches.
 
 It is derived from the file, never the other way round: named by a fingerprint of the chunks
-(ids, text hashes, model), it lives in the workbench's cache directory
+(ids, text hashes, model, a sample of the vectors), it lives in the workbench's cache directory
 (`$WORKBENCH_VECTOR_CACHE`, `$WORKBENCH_HOME/vectors`, `~/.cache/pyrag-workbench/vectors`),
 so a read-only or shared file needs no write beside it, and copies of one file share one
 cache. Writers write it once their indexes are up to date (`pipeline.ensure_indexes`, ~2 s
 for 104k chunks); a reader that finds none (a file a teammate exported, a cache of an older
 format) searches through DuckDB's HNSW index and writes the cache on a thread of its own
-from its first vector search (a one-off CLI search waits for it before it exits, once). Filtered searches scan the
-file as before; a file of more than `EXACT_LIMIT` chunks gets no cache (an exact scan
-would cost more than the HNSW index), and `WORKBENCH_VECTOR_INDEX=duckdb` keeps every
-search on DuckDB's index.
+from its first vector search (a one-off CLI search waits for it before it exits, once).
+Filtered searches scan the file as before; a file of more than `EXACT_LIMIT` chunks gets
+no cache (an exact scan would cost more than the HNSW index), and
+`WORKBENCH_VECTOR_INDEX=duckdb` keeps every search on DuckDB's index.
 """
 
 from __future__ import annotations
