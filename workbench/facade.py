@@ -53,7 +53,7 @@ from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.levers import Levers
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
-from workbench.store import background, queries, records, swap, writer
+from workbench.store import background, queries, records, swap, vector_cache, writer
 from workbench.store.database import Database
 from workbench.store.guard import guard_methods
 from workbench.store.state import StateFile, state_path
@@ -845,8 +845,9 @@ class Workbench:
             raise
 
     def close(self) -> None:
-        """Release the file."""
+        """Release the file (once a vector cache it is writing is written)."""
         if self._db is not None:
+            vector_cache.finish(self._db)
             self._db.close()
             self._db = None
 
