@@ -9,6 +9,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -205,3 +207,28 @@ def test_a_one_off_search_heals_a_file_without_a_cache(built_db: Path, tmp_path:
     assert not list(folder.glob("*.tmp-*"))
     second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
     assert [h["path"] for h in json.loads(second.stdout)] == [h["path"] for h in json.loads(first.stdout)]
+
+
+def test_a_search_waiting_on_the_opening_thread_does_not_write_again(
+    built_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold CLI opens the cache on a warm-up thread while its first search waits: the
+    search gets that cache, and no second write starts (one did: 760 MB, DuckDB's index)."""
+    opened = vector_cache.open_cache
+
+    def slow_open(db, name=None):
+        time.sleep(0.3)
+        return opened(db, name)
+
+    monkeypatch.setattr(vector_cache, "open_cache", slow_open)
+    db = _open(built_db)
+    try:
+        slot = vector_cache.CacheSlot(db, after=1)
+        warm = threading.Thread(target=lambda: slot.get(use=False))
+        warm.start()
+        time.sleep(0.05)  # the warm-up holds the slot's lock, opening
+        assert slot.get() is not None
+        warm.join()
+        assert slot._builder is None
+    finally:
+        db.close()
