@@ -63,6 +63,10 @@ def hnsw_recall(wb: Workbench, questions: list[str], k: int = 10) -> dict[str, f
     the vector cache (`store.vector_cache`) when the file has one."""
     recalls, fast, slow, cached_recalls, cached = [], [], [], [], []
     cache = queries.cached_vectors(wb.db, use=False)
+
+    def recall(truth: set[str], found: list[tuple[str, float]]) -> float:
+        return len(truth & {p for p, _ in found}) / max(len(truth), 1)
+
     for question in questions:
         vector = wb.embedder.embed_query(question)
         literal = vector_literal(vector)
@@ -73,12 +77,12 @@ def hnsw_recall(wb: Workbench, questions: list[str], k: int = 10) -> dict[str, f
         exact = queries.vector_candidates(wb.db, literal, k, exact=True)
         slow.append((time.perf_counter() - start) * 1000)
         truth = {p for p, _ in exact}
-        recalls.append(len(truth & {p for p, _ in approx}) / max(len(truth), 1))
+        recalls.append(recall(truth, approx))
         if cache is not None:
             start = time.perf_counter()
             near = cache.nearest(vector, k)
             cached.append((time.perf_counter() - start) * 1000)
-            cached_recalls.append(len(truth & {p for p, _ in near}) / max(len(truth), 1))
+            cached_recalls.append(recall(truth, near))
     return {
         "recall": statistics.fmean(recalls) if recalls else 0.0,
         "hnsw_p50": percentile(fast, 50) if fast else 0.0,

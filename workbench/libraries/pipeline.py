@@ -370,10 +370,9 @@ def ensure_indexes(db: Database, progress: IngestProgress | None = None) -> None
     if graph_build.is_stale(db):
         progress.message("building the API graph")
         graph_build.update(db)
-    if vector_cache.enabled() and vector_cache.open_cache(db) is None:
-        progress.message("writing the vector cache")
+    if vector_cache.enabled():
         try:
-            vector_cache.build(db)
+            vector_cache.build(db, on_write=lambda: progress.message("writing the vector cache"))
         except OSError as error:  # no room or no right to write it: searches use DuckDB's index
             progress.message(f"no vector cache ({error}); searches use the file's HNSW index")
 

@@ -129,16 +129,19 @@ def open_cache(db: Database, name: str | None = None) -> VectorCache | None:
     return VectorCache(name, matrix, paths)
 
 
-def build(db: Database) -> VectorCache | None:
+def build(db: Database, *, on_write: Callable[[], None] | None = None) -> VectorCache | None:
     """Write the cache of the file's chunks (if not there already) and open it; None for a
-    file without chunks or with more than `EXACT_LIMIT`. Files are written under temporary
-    names and renamed, the matrix last, so readers never see half a cache."""
+    file without chunks or with more than `EXACT_LIMIT`. `on_write` is called when a write
+    starts (a writer's progress line). Files are written under temporary names and renamed,
+    the matrix last, so readers never see half a cache."""
     name = fingerprint(db)
     if (found := open_cache(db, name)) is not None:
         return found
     count = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
     if not count or count > EXACT_LIMIT:
         return None
+    if on_write is not None:
+        on_write()
     matrix_file, paths_file = _files(name)
     matrix_file.parent.mkdir(parents=True, exist_ok=True)
     suffix = f".tmp-{os.getpid()}-{threading.get_ident()}"
