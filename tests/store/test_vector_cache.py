@@ -171,6 +171,8 @@ def test_an_unwritable_cache_folder_leaves_searches_on_duckdb(
 
 
 def test_prune_keeps_the_newest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built_db: Path) -> None:
+    """Caches unused for `MAX_AGE_S` go; beyond `MAX_BYTES` the least recently used go;
+    the file's own cache stays."""
     folder = tmp_path / "vectors"
     monkeypatch.setenv("WORKBENCH_VECTOR_CACHE", str(folder))
     db = _open(built_db)
@@ -180,14 +182,24 @@ def test_prune_keeps_the_newest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     finally:
         db.close()
     source = folder / f"{built.name}.npy"
-    for number in range(vector_cache.KEEP + 3):
-        shutil.copyfile(source, folder / f"old{number}.npy")
-        (folder / f"old{number}.paths").write_text("x")
+    size = source.stat().st_size + (folder / f"{built.name}.paths").stat().st_size
+    now = time.time()
+    for number in range(6):
+        copy = folder / f"old{number}.npy"
+        shutil.copyfile(source, copy)
+        shutil.copyfile(folder / f"{built.name}.paths", folder / f"old{number}.paths")
+        # old0 is the most recently used; old4 and old5 were last used 40 days ago
+        age = 40 * 86_400 if number >= 4 else 60 * (number + 1)
+        os.utime(copy, (now - age, now - age))
+    # room for the file's own cache and two more
+    monkeypatch.setattr(vector_cache, "MAX_BYTES", 3 * size + 10)
     vector_cache.prune(keep=built.name)
     left = sorted(p.stem for p in folder.glob("*.npy"))
-    assert built.name in left
-    assert len(left) == vector_cache.KEEP + 1
+    assert left == sorted([built.name, "old0", "old1"])
     assert len(list(folder.glob("*.paths"))) == len(left)
+    monkeypatch.setattr(vector_cache, "MAX_BYTES", 1)  # the file's own cache stays regardless
+    vector_cache.prune(keep=built.name)
+    assert [p.stem for p in folder.glob("*.npy")] == [built.name]
 
 
 def test_a_one_off_search_heals_a_file_without_a_cache(built_db: Path, tmp_path: Path) -> None:

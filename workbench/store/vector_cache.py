@@ -46,8 +46,11 @@ FORMAT = "3"
 EXACT_LIMIT = 500_000
 #: rows read from the file at a time when the cache is written
 BATCH_ROWS = 8192
-#: cache entries (of other fingerprints) kept beside the newest
-KEEP = 4
+#: caches kept, most recently used first, up to this many bytes in all (six of the default
+#: index's 160 MB); one unused for `MAX_AGE_S` goes whatever the total. A count would not
+#: do: a user with more files than it (exports, backups, copies) would rewrite caches in turn
+MAX_BYTES = 1_000_000_000
+MAX_AGE_S = 30 * 86_400
 #: vector searches of one open file before a reader writes a missing cache: the first,
 #: so that a file without one (a teammate's export, a cache of an older format) heals
 BUILD_AFTER_SEARCHES = 1
@@ -183,17 +186,25 @@ def _write_matrix(db: Database, target: Path, count: int) -> list[str]:
 
 
 def prune(*, keep: str) -> None:
-    """Remove all but the `KEEP` most recently used caches (and `keep`), with temporary
-    files that a killed build left."""
+    """Remove the caches beyond `MAX_BYTES` (least recently used first) or unused for
+    `MAX_AGE_S`, never `keep`, with temporary files that a killed build left."""
     folder = cache_dir()
     if not folder.is_dir():
         return
-    caches = sorted(folder.glob("*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in [p for p in caches if p.stem != keep][KEEP:]:
-        for path in (stale, stale.with_suffix(".paths")):
-            with contextlib.suppress(OSError):
-                path.unlink()
-    hour_ago = time.time() - 3600
+    now = time.time()
+    caches = sorted(folder.glob("*.npy"), key=lambda p: (p.stem != keep, -p.stat().st_mtime))
+    total = 0
+    for matrix_file in caches:
+        paths_file = matrix_file.with_suffix(".paths")
+        with contextlib.suppress(OSError):
+            size = matrix_file.stat().st_size + (paths_file.stat().st_size if paths_file.exists() else 0)
+            stale = now - matrix_file.stat().st_mtime > MAX_AGE_S or total + size > MAX_BYTES
+            if matrix_file.stem == keep or not stale:
+                total += size
+                continue
+            for path in (matrix_file, paths_file):
+                path.unlink(missing_ok=True)
+    hour_ago = now - 3600
     for leftover in folder.glob("*.tmp-*"):
         with contextlib.suppress(OSError):
             if leftover.stat().st_mtime < hour_ago:
