@@ -3,6 +3,13 @@ a package griffe cannot read still fails alone, and a dead reader is not fatal."
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
 import pytest
 
 from tests.conftest import SMALL_LIBRARIES
@@ -51,12 +58,10 @@ def test_a_package_griffe_cannot_read_fails_alone_when_read_ahead(tmp_path, embe
 def test_a_dead_reading_process_falls_back_to_reading_in_place():
     packages = [find_package(name) for name in ("h11", "idna")]
     with ReadAhead(packages) as reader:
-        for process in list(reader._pool._processes.values()):  # the child, killed mid-way
-            process.kill()
-            process.join(10)
+        os.kill(reader.child_pid, signal.SIGKILL)  # the child, killed mid-way
         first = reader.take(packages[0])
         second = reader.take(packages[1])
-        assert reader._pool is None  # it gave up on the child and read here
+        assert reader.child_pid is None  # it gave up on the child and read here
     assert len(first.chunks) == len(read_library(packages[0]).chunks) > 50
     assert {e.library for e in second.extraction.entities} == {"idna"}
 
@@ -71,19 +76,13 @@ def test_reading_a_broken_package_raises_the_load_error(fixture_copy, on_path):
 
 def test_the_reading_process_exits_when_the_ingest_is_killed(tmp_path):
     """A SIGKILLed ingest leaves no reading process behind."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     script = (
         "import os, sys\n"
         "from workbench.ingest.packages import find_package\n"
         "from workbench.libraries.reading import ReadAhead\n"
         "reader = ReadAhead([find_package('h11'), find_package('idna')])\n"
         "reader.take(find_package('h11'))\n"
-        "print(*(p.pid for p in reader._pool._processes.values()), flush=True)\n"
+        "print(reader.child_pid, flush=True)\n"
         "import time; time.sleep(60)\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
@@ -94,3 +93,30 @@ def test_the_reading_process_exits_when_the_ingest_is_killed(tmp_path):
     while time.monotonic() < deadline and os.path.exists(f"/proc/{child}"):
         time.sleep(0.2)
     assert not os.path.exists(f"/proc/{child}")
+
+
+def test_a_script_without_a_main_guard_ingests_once(tmp_path, model_cache):
+    """The reading process must not run the caller's script again. A `multiprocessing`
+    child (spawn) imported `__main__` anew, so this script's top level ran twice and the
+    second run waited an hour for the write lock its parent held."""
+    marker = tmp_path / "runs.txt"
+    script = tmp_path / "ingest_two.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            from workbench import Workbench
+            with open({str(marker)!r}, "a") as runs:
+                runs.write("run\\n")
+            with Workbench({str(tmp_path / "wb.duckdb")!r}, read_only=False) as wb:
+                reports = wb.ingest(["h11", "idna"])
+            print(*(r.status for r in reports))
+            """
+        )
+    )
+    env = {**os.environ, "WORKBENCH_WRITE_WAIT": "5"}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ingested", "ingested"]
+    assert marker.read_text().splitlines() == ["run"]

@@ -7,22 +7,30 @@ CPUs of 2 on average, on a shared machine). `ReadAhead` reads the next library i
 child process while this one embeds and writes the current one, so reading overlaps
 embedding.
 
-The child is started with `spawn` (never `fork`: the parent holds onnxruntime and DuckDB
-threads) and imports only the ingest layer. If it dies (out of memory, killed), the
-libraries it had not delivered are read here, as before.
+The child is `python -m workbench.libraries.read_worker`, fed pickled packages on its
+stdin and answering pickled reads on its stdout. It is not a `multiprocessing` child:
+those (spawn and forkserver alike) import the caller's `__main__` again, so a user's
+script without an `if __name__ == "__main__"` guard ran its own ingest in the child,
+which then waited an hour for the file's write lock that its parent held. `fork` is no
+way out (the parent holds onnxruntime and DuckDB threads). The child imports only the
+ingest layer. If it dies (out of memory, killed), the libraries it had not delivered are
+read here, as before.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 
 from workbench.ingest import stdlib
 from workbench.ingest.chunking import chunk_entities
@@ -35,6 +43,10 @@ log = logging.getLogger("workbench.ingest")
 
 #: `$WORKBENCH_READ_AHEAD=0` reads every library in the ingesting process.
 READ_AHEAD_ENV = "WORKBENCH_READ_AHEAD"
+
+
+class ReaderStopped(RuntimeError):
+    """The reading process ended before it answered (killed, out of memory, closed)."""
 
 
 @dataclass
@@ -66,9 +78,10 @@ def read_ahead_enabled() -> bool:
     return os.environ.get(READ_AHEAD_ENV, "1").strip().lower() not in ("0", "no", "off", "false")
 
 
-def _exit_with_parent(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """In the child: exit when the ingesting process is gone. A killed parent (SIGKILL,
-    an OOM kill) closes nothing, and a pool worker waiting for work would live on."""
+    an OOM kill) closes nothing, and a read in progress (transformers: a minute) would
+    run on."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -76,6 +89,13 @@ def _exit_with_parent(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _worker_command() -> tuple[list[str], dict[str, str]]:
+    """The child's command line, and an environment in which it imports this workbench."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    return [sys.executable, "-m", "workbench.libraries.read_worker", str(os.getpid())], env
 
 
 class ReadAhead:
@@ -89,21 +109,51 @@ class ReadAhead:
     def __init__(self, packages: list[InstalledPackage], ahead: int = 2) -> None:
         self._waiting = deque(packages)
         self._pending: dict[str, Future[ReadLibrary]] = {}
+        self._in_order: deque[Future[ReadLibrary]] = deque()
         self._ahead = max(1, ahead)
-        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_with_parent,
-            initargs=(os.getpid(),),
+        command, env = _worker_command()
+        self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
+        # answers are taken off the pipe as they come, so the child reads on meanwhile
+        self._receiver = threading.Thread(target=self._receive, name="read-ahead-receiver", daemon=True)
+        self._receiver.start()
         self._fill()
 
-    def _fill(self) -> None:
-        while self._pool is not None and self._waiting and len(self._pending) < self._ahead:
-            package = self._waiting.popleft()
+    @property
+    def child_pid(self) -> int | None:
+        """The reading process's pid, while there is one."""
+        return self._process.pid if self._process is not None else None
+
+    def _receive(self) -> None:
+        """Resolve the pending futures in the order the packages were sent."""
+        process = self._process
+        assert process is not None and process.stdout is not None
+        while True:
             try:
-                self._pending[package.name] = self._pool.submit(read_library, package)
-            except (BrokenProcessPool, RuntimeError) as error:
+                status, value = pickle.load(process.stdout)
+            except Exception as error:  # EOF or a torn answer: the child is gone
+                stopped = ReaderStopped(f"the reading process ended ({type(error).__name__})")
+                while self._in_order:
+                    self._in_order.popleft().set_exception(stopped)
+                return
+            future = self._in_order.popleft()
+            if status == "ok":
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _fill(self) -> None:
+        while self._process is not None and self._waiting and len(self._pending) < self._ahead:
+            package = self._waiting.popleft()
+            future: Future[ReadLibrary] = Future()
+            self._in_order.append(future)
+            self._pending[package.name] = future
+            try:
+                assert self._process.stdin is not None
+                pickle.dump(package, self._process.stdin)
+                self._process.stdin.flush()
+            except (OSError, ValueError) as error:  # the child is gone: its pipe is closed
                 self._broken(error)
 
     def _broken(self, error: BaseException) -> None:
@@ -121,23 +171,33 @@ class ReadAhead:
         self._fill()
         if future is not None:
             try:
-                return future.result()
-            except BrokenProcessPool as error:
+                return self._wait(future)
+            except ReaderStopped as error:
                 self._broken(error)
         return read_library(package)
 
-    def close(self) -> None:
-        """Stop the child at once; libraries still queued or being read are dropped.
+    def _wait(self, future: Future[ReadLibrary]) -> ReadLibrary:
+        """The future's read; a child that is gone (its answers' reader has stopped) never
+        leaves this waiting."""
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                if not self._receiver.is_alive() and not future.done():
+                    raise ReaderStopped("the reading process ended") from None
 
-        `shutdown(wait=False)` alone lets a read in progress (transformers: a minute) run
-        on, and the interpreter's exit would wait for it: the child is terminated."""
-        if self._pool is not None:
-            processes = list((getattr(self._pool, "_processes", None) or {}).values())
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-            self._pool = None
+    def close(self) -> None:
+        """Stop the child at once; libraries still queued or being read are dropped (a
+        read in progress, transformers: a minute, would otherwise run on)."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait(10)
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
         self._pending.clear()
 
     def __enter__(self) -> ReadAhead:
