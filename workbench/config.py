@@ -101,6 +101,15 @@ def cache_location(name: str, env: str) -> Path:
     return Path(base) / "pyrag-workbench" / name
 
 
+def child_process_env() -> dict[str, str]:
+    """This process's environment, with this workbench first on `PYTHONPATH`: a child
+    started as `python -m workbench...` (the ONNX export, the ingest's reading process)
+    imports the same code as its parent."""
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
 def default_model_cache() -> Path:
     """Where model exports are cached: WORKBENCH_MODEL_CACHE, $WORKBENCH_HOME/models, or
     the user cache folder (XDG_CACHE_HOME or ~/.cache)/pyrag-workbench/models."""

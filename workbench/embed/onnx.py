@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.config import EmbeddingSettings
+from workbench.config import EmbeddingSettings, child_process_env
 from workbench.embed.embedder import BaseEmbedder, Embedder, default_model_path
 from workbench.errors import WorkbenchError
 
@@ -154,10 +154,10 @@ def build_export(settings: EmbeddingSettings, files: ExportFiles) -> None:
         str(files.manifest),
         str(settings.max_seq_length),
     ]
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     try:
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=EXPORT_TIMEOUT_S)
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=child_process_env(), timeout=EXPORT_TIMEOUT_S
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise ExportUnavailable(f"the ONNX export did not run: {error}") from error
     if done.returncode != 0:

@@ -30,8 +30,8 @@ import time
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 
+from workbench.config import child_process_env
 from workbench.ingest import stdlib
 from workbench.ingest.chunking import chunk_entities
 from workbench.ingest.extract import Extraction, extract
@@ -91,13 +91,6 @@ def exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _worker_command() -> tuple[list[str], dict[str, str]]:
-    """The child's command line, and an environment in which it imports this workbench."""
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-    return [sys.executable, "-m", "workbench.libraries.read_worker", str(os.getpid())], env
-
-
 class ReadAhead:
     """Reads `packages` in order in a child process, at most `ahead` libraries in flight.
 
@@ -111,9 +104,9 @@ class ReadAhead:
         self._pending: dict[str, Future[ReadLibrary]] = {}
         self._in_order: deque[Future[ReadLibrary]] = deque()
         self._ahead = max(1, ahead)
-        command, env = _worker_command()
+        command = [sys.executable, "-m", "workbench.libraries.read_worker", str(os.getpid())]
         self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=child_process_env()
         )
         # answers are taken off the pipe as they come, so the child reads on meanwhile
         self._receiver = threading.Thread(target=self._receive, name="read-ahead-receiver", daemon=True)
