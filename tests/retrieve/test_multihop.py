@@ -69,3 +69,30 @@ def test_chunk_vectors_load_beside_the_walks_and_change_no_answer(built_db, embe
     assert [(a.path, round(a.score, 4)) for a in by_matrix.items] == [
         (a.path, round(a.score, 4)) for a in by_query[0].items
     ]
+
+
+def test_a_walk_may_come_back_to_its_seed_but_to_no_other_node(wb):
+    """The seed is what search found, not a step already taken: a method that returns
+    its own class (`Response.raise_for_status` returns the response) may be reached again
+    as a member of that class, and walked on from there. No other node is revisited."""
+    from workbench.retrieve import multihop
+    from workbench.retrieve.intents import Hop
+
+    acquire = f"{POOL}.ConnectionPool.acquire"
+    seed = next(h for h in wb.search("ConnectionPool.acquire", 5) if h.definition_path == acquire)
+    chain = [Hop("member_of", "out"), Hop("member_of", "in", "acquire a connection"), Hop("raises")]
+    result = multihop.multi_hop(
+        wb.db,
+        wb.embedder,
+        wb.graph,
+        "acquire a connection, what does it raise",
+        k=10,
+        chain=chain,
+        seeds=[seed],
+    )
+    answer = next(i for i in result.items if i.path == f"{POOL}.PoolTimeout")
+    assert answer.paths[0].nodes == [acquire, f"{POOL}.ConnectionPool", acquire, f"{POOL}.PoolTimeout"]
+    assert path_is_valid(wb.graph, answer.paths[0])
+    for item in result.items:
+        for path in item.paths:
+            assert len(set(path.nodes[1:])) == len(path.nodes[1:]), path.nodes

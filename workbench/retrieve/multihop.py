@@ -166,7 +166,9 @@ def _walk(
             factor *= settings.private_factor
         factor *= 1 + (settings.name_factor - 1) * _name_overlap(name, words)
         for beam in by_node.get(here, []):
-            if there in beam.path.nodes:
+            # no node twice, but the seed may come back: it is what search found, not a
+            # step taken (`raise_for_status` returns its response, then is its member)
+            if there in beam.path.nodes[1:]:
                 continue
             path = GraphPath([*beam.path.nodes, there], [*beam.path.edges, edge])
             moved.append(_Beam(there, beam.score * factor, path))
