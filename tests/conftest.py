@@ -58,11 +58,18 @@ def embedder(model_cache: Path):
 
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
-    """A real workbench file holding h11, idna and the fixture package."""
+    """A real workbench file holding h11, idna and the fixture package, its passages
+    embedded in float32: int8 vectors differ between CPUs (onnxruntime's int8 kernels
+    follow the instruction set), and snapshots pin scores to three decimals. New files
+    embed passages in int8: tests/libraries/test_passage_precision.py covers those."""
+    from dataclasses import replace
+
     from workbench import Workbench
+    from workbench.embed.onnx import OnnxEmbedder
 
     path = tmp_path_factory.mktemp("index") / "small.duckdb"
-    with Workbench(path, read_only=False, embedder=embedder) as wb:
+    fp32 = OnnxEmbedder(replace(embedder.settings, passage_precision="fp32"))
+    with Workbench(path, read_only=False, embedder=fp32) as wb:
         reports = wb.ingest(SMALL_LIBRARIES)
     assert [r.status for r in reports] == ["ingested"] * 3
     return path

@@ -76,7 +76,9 @@ class EmbeddingSettings:
     sentence-transformers. `cache_dir` (WORKBENCH_MODEL_CACHE) defaults to
     `$WORKBENCH_HOME/models`, else `~/.cache/pyrag-workbench/models`. Each ONNX run is
     single-threaded (a lone query is fastest so) and runs take turns: concurrent runs
-    crashed a server worker.
+    crashed a server worker. `query_precision` and `passage_precision` (int8 or fp32) pick
+    the int8 model (`workbench.embed.quantize`) or the float32 export; a file records the
+    precision of its passages and keeps it.
     """
 
     model: str | None = field(default_factory=lambda: os.environ.get("WORKBENCH_MODEL"))
@@ -88,6 +90,11 @@ class EmbeddingSettings:
     cache_dir: Path = field(default_factory=lambda: default_model_cache())
     #: queries through the int8 query model (`workbench.embed.quantize`) or `fp32`
     query_precision: str = field(default_factory=lambda: os.environ.get("WORKBENCH_QUERY_PRECISION", "int8"))
+    #: passages of a new file through the int8 model too, or `fp32`; a file keeps the
+    #: precision it was first embedded with (`workbench.libraries.pipeline`)
+    passage_precision: str = field(
+        default_factory=lambda: os.environ.get("WORKBENCH_PASSAGE_PRECISION", "int8")
+    )
 
 
 def cache_location(name: str, env: str) -> Path:

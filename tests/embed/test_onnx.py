@@ -44,7 +44,7 @@ def test_vectors_match_sentence_transformers(embedder, torch_embedder):
     """On 50 varied texts (code, unicode, empty, past the 128-token window) the ONNX vectors
     are sentence-transformers' to cosine 0.9999 and unit length."""
     assert embedder.backend == "onnx"
-    ours, theirs = embedder.embed(TEXTS), torch_embedder.embed(TEXTS)
+    ours, theirs = embedder.embed(TEXTS, precision="fp32"), torch_embedder.embed(TEXTS)
     assert ours.shape == theirs.shape == (len(TEXTS), 384)
     cosines = np.sum(ours * theirs, axis=1)
     assert cosines.min() > 0.9999, TEXTS[int(cosines.argmin())]
@@ -54,7 +54,7 @@ def test_vectors_match_sentence_transformers(embedder, torch_embedder):
 def test_truncation_matches_the_window(embedder):
     """Text past 128 tokens does not change the vector, as in sentence-transformers."""
     words = " ".join(f"word{i}" for i in range(300))
-    vectors = embedder.embed([words, words + " and much more text at the end"])
+    vectors = embedder.embed([words, words + " and much more text at the end"], precision="fp32")
     assert float(vectors[0] @ vectors[1]) > 0.99999
 
 
@@ -258,21 +258,25 @@ def test_export_module_is_standalone():
     assert "sentence_transformers" not in source
 
 
-def test_batches_and_concurrent_callers_give_the_same_vectors(embedder):
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_batches_and_concurrent_callers_give_the_same_vectors(embedder, precision):
     """Passages embedded in batches equal the same passages one by one, and so do the
     vectors of eight threads embedding at once (a server's pool: runs take turns)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    together = embedder.embed(TEXTS)
-    alone = np.stack([embedder.embed([text])[0] for text in TEXTS[:12]])
+    together = embedder.embed(TEXTS, precision=precision)
+    alone = np.stack([embedder.embed([text], precision=precision)[0] for text in TEXTS[:12]])
     assert np.allclose(together[:12], alone, atol=1e-5)
     with ThreadPoolExecutor(8) as pool:
-        concurrent = list(pool.map(lambda text: embedder.embed([text])[0], TEXTS[:12] * 4))
+        concurrent = list(
+            pool.map(lambda text: embedder.embed([text], precision=precision)[0], TEXTS[:12] * 4)
+        )
     assert np.allclose(np.stack(concurrent[:12]), alone, atol=1e-5)
     assert np.allclose(np.stack(concurrent[36:]), alone, atol=1e-5)
 
 
-def test_passages_on_several_models_match_one_model(embedder, monkeypatch):
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_passages_on_several_models_match_one_model(embedder, monkeypatch, precision):
     """Passages spread over thread-owned models (an ingest) get the same vectors as one
     model run batch after batch, in the same order; repeated, so that a crash of models
     used at once (as a shared session crashed) would show."""
@@ -280,12 +284,12 @@ def test_passages_on_several_models_match_one_model(embedder, monkeypatch):
     texts += ["a much longer passage " * (n % 9 + 1) for n in range(100)]
     monkeypatch.setenv("WORKBENCH_EMBED_THREADS", "1")
     serial = onnx.OnnxEmbedder(embedder.settings)
-    one = serial.embed(texts)
+    one = serial.embed(texts, precision=precision)
     assert serial._pool is None
     monkeypatch.setenv("WORKBENCH_EMBED_THREADS", "3")
     pooled = onnx.OnnxEmbedder(embedder.settings)
     for _ in range(3):
-        assert np.allclose(pooled.embed(texts), one, atol=1e-5)
+        assert np.allclose(pooled.embed(texts, precision=precision), one, atol=1e-5)
     assert pooled._pool is not None and pooled._pool._max_workers == 3
     monkeypatch.setenv("WORKBENCH_EMBED_THREADS", "many")
     with pytest.raises(WorkbenchError, match="WORKBENCH_EMBED_THREADS"):

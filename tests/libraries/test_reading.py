@@ -9,11 +9,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 
 import pytest
 
 from tests.conftest import SMALL_LIBRARIES
 from workbench import Workbench
+from workbench.embed.onnx import OnnxEmbedder
 from workbench.errors import LibraryLoadError
 from workbench.ingest.packages import find_package
 from workbench.libraries.reading import ReadAhead, read_library
@@ -29,9 +31,11 @@ def _rows(wb: Workbench) -> tuple[list, list]:
 
 def test_reading_ahead_gives_the_same_file_as_reading_in_place(built_db, tmp_path, embedder, monkeypatch):
     # built_db ingested its three libraries with the default: read ahead in a child process
+    # (and passages in float32)
     monkeypatch.setenv("WORKBENCH_READ_AHEAD", "0")
     path = tmp_path / "in-place.duckdb"
-    with Workbench(path, read_only=False, embedder=embedder) as wb:
+    fp32 = OnnxEmbedder(replace(embedder.settings, passage_precision="fp32"))
+    with Workbench(path, read_only=False, embedder=fp32) as wb:
         wb.ingest(SMALL_LIBRARIES)
         in_place = _rows(wb)
     with Workbench(built_db, embedder=embedder) as wb:

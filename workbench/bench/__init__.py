@@ -15,7 +15,7 @@ from workbench.bench import cold
 from workbench.embed.embedder import BaseEmbedder, Embedder, vector_literal
 from workbench.facade import Workbench
 from workbench.model import EvalCase, MultiHopCase
-from workbench.store import queries
+from workbench.store import queries, writer
 
 #: Issue 13's targets: (label, unit, target, True when lower is better).
 TARGETS: dict[str, tuple[str, str, float, bool]] = {
@@ -127,14 +127,16 @@ def sample_passages(wb: Workbench, n: int) -> list[str]:
     return [text for (text,) in rows.fetchall()]
 
 
-def embedding_throughput(embedder: BaseEmbedder, texts: list[str]) -> dict[str, float]:
+def embedding_throughput(
+    embedder: BaseEmbedder, texts: list[str], precision: str = "fp32"
+) -> dict[str, float]:
     """Passages per second (wall) and per CPU-second of this process (steadier on a shared
-    machine) for one `embed` call over `texts`, after a warm-up batch."""
-    embedder.embed(texts[:8])
+    machine) for one `embed` call over `texts` in `precision`, after a warm-up batch."""
+    embedder.embed(texts[:8], precision=precision)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
-    embedder.embed(texts)
+    embedder.embed(texts, precision=precision)
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - cpu
@@ -237,7 +239,13 @@ def run_bench(
     if multihop_questions:
         latency.update(time_multihop(wb, multihop_questions, repeat))
     texts = sample_passages(wb, passages) if passages else []
-    embedding = {backend: embedding_throughput(wb.embedder, texts)} if texts else {}
+    precision = writer.recorded_passage_precision(wb.db) or wb.embedder.settings.passage_precision
+    precision = wb.embedder.passage_precision(precision)
+    embedding = {backend: embedding_throughput(wb.embedder, texts, precision)} if texts else {}
+    if texts and backend == "onnx":  # the other precision, for comparison
+        other_precision = "fp32" if precision == "int8" else "int8"
+        if wb.embedder.passage_precision(other_precision) == other_precision:
+            embedding[f"onnx, {other_precision}"] = embedding_throughput(wb.embedder, texts, other_precision)
     comparison: dict[str, Any] = {}
     if compare is not None:
         with compare() as other:
@@ -281,6 +289,7 @@ def run_bench(
     result = {
         "backend": backend,
         "query_precision": wb.embedder.settings.query_precision if backend == "onnx" else "fp32",
+        "passage_precision": precision,
         "cold_start": cold_start,
         "embedding": embedding,
         "comparison": comparison,

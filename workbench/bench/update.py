@@ -66,7 +66,7 @@ def run_update_bench(db_path: Path, library: str, share: float, embedder: Embedd
                 raise QueryError(f"'{library}' is not in {db_path}: ingest it first")
             entities = queries.counts_for(db, package.name)
             edited = edit_functions(db, package, share)
-            embedder.load_passages()
+            embedder.load_passages(pipeline.passage_precision(db, embedder))
             start = time.perf_counter()
             report = pipeline.ingest(db, pipeline.IngestPlan([package]), embedder)[0]
             update_s = time.perf_counter() - start

@@ -121,7 +121,8 @@ def render_eval(console: Console, rows: list[EvalRow], skipped: list[EvalCase], 
 def render_targets(console: Console, result: dict[str, Any]) -> None:
     """Issue 13's figures beside their targets, then torch against ONNX when compared."""
     backend, queries = result.get("backend", "?"), result.get("query_precision", "fp32")
-    table = Table(title=f"against the targets (embedding with {backend}, queries {queries})")
+    passages = result.get("passage_precision", "fp32")
+    table = Table(title=f"against the targets ({backend}: passages {passages}, queries {queries})")
     for col in ("figure", "now", "target", "met"):
         table.add_column(col, justify="left" if col == "figure" else "right")
     for row in result.get("targets", []):
@@ -148,8 +149,16 @@ def render_targets(console: Console, result: dict[str, Any]) -> None:
         for col in ("backend", "passages", "passages/s", "passages/CPU-s"):
             speed.add_column(col, justify="left" if col == "backend" else "right")
         for name, row in result["embedding"].items():
+            label = (
+                f"{name}, {result.get('passage_precision', 'fp32')}"
+                if name == result.get("backend")
+                else name
+            )
             speed.add_row(
-                name, str(row["passages"]), f"{row['passages_per_s']:.1f}", f"{row['passages_per_cpu_s']:.1f}"
+                label,
+                str(row["passages"]),
+                f"{row['passages_per_s']:.1f}",
+                f"{row['passages_per_cpu_s']:.1f}",
             )
         console.print(speed)
     if comparison.get("quality"):

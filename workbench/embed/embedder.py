@@ -76,9 +76,14 @@ class BaseEmbedder:
         """Load the model that embeds queries now rather than on first use."""
         self._load_queries()
 
-    def load_passages(self) -> None:
+    def load_passages(self, precision: str | None = None) -> None:
         """Load the model that embeds passages now (an ingest, before its progress bar)."""
-        self._load()
+        self._load_passages(precision or self.settings.passage_precision)
+
+    def passage_precision(self, wanted: str) -> str:
+        """The precision passages asked for in `wanted` are embedded in here: float32
+        unless a subclass has an int8 model (`OnnxEmbedder`)."""
+        return "fp32"
 
     def load_in_background(self) -> BaseEmbedder:
         """Start loading in a thread and return self: a face that opens the index
@@ -103,10 +108,15 @@ class BaseEmbedder:
         """The model that embeds queries: the passages' one unless a subclass has another."""
         return self._load()
 
+    def _load_passages(self, precision: str) -> Any:
+        """The model that embeds passages in `precision` (float32 only, unless a subclass
+        has another)."""
+        return self._load()
+
     def _embed_query_group(self, texts: list[str]) -> np.ndarray:
         """Vectors of query texts of like length (`embed`, unless queries have a model of
         their own)."""
-        return self.embed(texts)
+        return self.embed(texts, precision="fp32")
 
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         """Unit vectors of one group of texts (already sorted by length)."""
@@ -116,11 +126,15 @@ class BaseEmbedder:
         self,
         texts: Sequence[str],
         progress: Callable[[int], None] | None = None,
+        *,
+        precision: str | None = None,
     ) -> np.ndarray:
-        """Embed passages in batches; `progress(n)` is called after each batch."""
+        """Embed passages in batches; `progress(n)` is called after each batch.
+        `precision`: int8 or fp32 (`passage_precision` says which this embedder gives),
+        by default `settings.passage_precision`."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = self._load()
+        model = self._load_passages(precision or self.settings.passage_precision)
         size = self.settings.batch_size * 2  # a progress tick every two batches
         # sort by length so each batch pads little; restore the order afterwards
         order = np.argsort([len(t) for t in texts], kind="stable")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -32,6 +33,9 @@ from workbench.store.database import Database
 BULK_SHARE = 0.1
 
 HOLD_ENV = "WORKBENCH_TEST_HOLD_SECONDS"
+PRECISION_ENV = "WORKBENCH_PASSAGE_PRECISION"
+
+log = logging.getLogger("workbench.ingest")
 
 
 @dataclass
@@ -69,6 +73,20 @@ def resolve_available(names: list[str]) -> tuple[IngestPlan, list[str]]:
     return IngestPlan(packages), missing
 
 
+def passage_precision(db: Database, embedder: Embedder) -> str:
+    """The precision (int8, fp32) this file's passages are embedded in: the one its
+    passages already have, so a file never mixes them (an fp32 file from before int8
+    passages stays fp32), else the settings' (int8 by default) if the embedder has it."""
+    recorded = writer.recorded_passage_precision(db)
+    wanted = embedder.settings.passage_precision
+    if recorded is None:
+        return embedder.passage_precision(wanted)
+    if recorded != wanted and os.environ.get(PRECISION_ENV):
+        note = "note: %s embeds its passages in %s (%s=%s applies to new files)"
+        log.warning(note, db.path, recorded, PRECISION_ENV, wanted)
+    return embedder.passage_precision(recorded)
+
+
 def _embed_chunks(
     db: Database,
     embedder: Embedder,
@@ -76,6 +94,7 @@ def _embed_chunks(
     texts: list[str],
     hashes: list[str],
     progress: IngestProgress,
+    precision: str,
 ) -> tuple[np.ndarray, int]:
     """Vectors for the chunk texts whose hash the library has not stored yet; the rows of
     the others stay NaN, and the writer keeps (or copies) their stored vectors."""
@@ -86,7 +105,9 @@ def _embed_chunks(
     if reused:
         progress.advance(library, reused)
     if todo:
-        vectors = embedder.embed([texts[i] for i in todo], progress=lambda n: progress.advance(library, n))
+        vectors = embedder.embed(
+            [texts[i] for i in todo], progress=lambda n: progress.advance(library, n), precision=precision
+        )
         out[todo] = vectors
     return out, reused
 
@@ -136,7 +157,9 @@ def ingest_package(
 
     if chunks and not embedder.passages_loaded:
         progress.phase(package.name, "loading the embedding model")
-        embedder.load_passages()
+    precision = passage_precision(db, embedder)
+    if chunks:
+        embedder.load_passages(precision)
     progress.phase(package.name, "embedding", total=len(chunks))
     t_embed = time.perf_counter()
     vectors, reused = _embed_chunks(
@@ -146,6 +169,7 @@ def ingest_package(
         [c.embed_text for c in chunks],
         [c.text_hash for c in chunks],
         progress,
+        precision,
     )
     report.embed_seconds = time.perf_counter() - t_embed
     report.reused_embeddings = reused
@@ -156,7 +180,7 @@ def ingest_package(
     stored = queries.counts(db)["chunks"]
     if report.embedded > BULK_SHARE * stored and writer.has_hnsw_index(db):
         writer.drop_hnsw_index(db)
-    writer.record_model(db, embedder.name, embedder.dimension)
+    writer.record_model(db, embedder.name, embedder.dimension, precision)
     info = LibraryInfo(
         name=package.name,
         distribution=package.distribution,

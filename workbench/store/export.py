@@ -15,7 +15,7 @@ import duckdb
 from workbench.errors import StoreError, UnknownLibraryError
 from workbench.store.database import DERIVED_TABLES, Database
 from workbench.store.manifest import MANIFEST_KEY
-from workbench.store.writer import mark_graph_dirty
+from workbench.store.writer import PASSAGE_PRECISION, mark_graph_dirty, recorded_passage_precision
 
 #: Tables a teammate has no use for: their own judgements stay with them.
 PERSONAL_TABLES = frozenset({"feedback", "suggestions"})
@@ -114,6 +114,7 @@ def import_rows(db: Database, source: Path, libraries: list[str]) -> None:
         try:
             # db.transaction: the commit counts as a change, so the writer swaps it in
             with db.transaction() as conn:
+                precision_before = recorded_passage_precision(db)
                 for name in libraries:
                     for table in IMPORTED_TABLES:
                         column = "name" if table == "libraries" else "library"
@@ -139,6 +140,11 @@ def import_rows(db: Database, source: Path, libraries: list[str]) -> None:
                     ).fetchone()
                     if row and db.meta(key) is None:
                         db.set_meta(key, row[0], conn)
+                if precision_before is None:  # the vectors' precision comes with them
+                    row = conn.execute(
+                        "SELECT value FROM wb_in.main.workbench_meta WHERE key = ?", [PASSAGE_PRECISION]
+                    ).fetchone()
+                    db.set_meta(PASSAGE_PRECISION, row[0] if row else "fp32", conn)
                 db.set_meta("fts_dirty", "1", conn)
         finally:
             db.conn.execute("DETACH wb_in")

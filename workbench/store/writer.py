@@ -244,12 +244,28 @@ def remove_library(db: Database, name: str) -> None:
         mark_graph_dirty(db, conn, name)
 
 
-def record_model(db: Database, model_name: str, dimension: int) -> None:
-    """Write which model embedded this file, the first time chunks are stored."""
-    if db.meta("embedding_model") is None:
+#: metadata key: the precision (int8, fp32) the file's passages are embedded in
+PASSAGE_PRECISION = "passage_precision"
+
+
+def record_model(db: Database, model_name: str, dimension: int, passage_precision: str = "fp32") -> None:
+    """Write which model embedded this file, and in what precision, the first time chunks
+    are stored (and the precision into a file from before it was recorded)."""
+    if db.meta("embedding_model") is None or db.meta(PASSAGE_PRECISION) is None:
         with db.transaction() as conn:
-            db.set_meta("embedding_model", model_name, conn)
-            db.set_meta("embedding_dim", str(dimension), conn)
+            if db.meta("embedding_model") is None:
+                db.set_meta("embedding_model", model_name, conn)
+                db.set_meta("embedding_dim", str(dimension), conn)
+            db.set_meta(PASSAGE_PRECISION, passage_precision, conn)
+
+
+def recorded_passage_precision(db: Database) -> str | None:
+    """The precision the file's passages are embedded in: as recorded; fp32 for a file
+    with chunks from before it was recorded; None for a file with none yet."""
+    recorded = db.meta(PASSAGE_PRECISION)
+    if recorded is None and queries.counts(db)["chunks"]:
+        return "fp32"
+    return recorded
 
 
 def has_hnsw_index(db: Database) -> bool:
