@@ -44,7 +44,7 @@ def build_query_graph(source: Path, target: Path) -> None:
 
     from workbench.embed.export import temp_beside, write_atomic
 
-    log.warning("note: quantizing the query model once, into %s (seconds)", target.name)
+    log.warning("note: quantizing the model to int8 once, into %s (seconds)", target.name)
     tmp = temp_beside(target)
     root = logging.getLogger()
     level = root.level
