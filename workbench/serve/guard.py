@@ -3,6 +3,8 @@ check, body-size cap, metrics, and a JSON 500 instead of a traceback."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
 import time
@@ -19,6 +21,11 @@ log = logging.getLogger("workbench.serve")
 #: Paths anyone may fetch: the health check (load balancers carry no token) and the page
 #: (static HTML; its own calls carry the token the user types in).
 PUBLIC = frozenset({"/health", "/", "/favicon.ico"})
+#: a body found too large while it streams in (no Content-Length) is read to its end, up to
+#: this many times the cap and this many seconds, before the 413: a client still sending
+#: would otherwise see the connection closed instead of the answer
+DRAIN_FACTOR = 4
+DRAIN_SECONDS = 5.0
 
 
 class BodyTooLargeError(HTTPException):
@@ -102,6 +109,7 @@ class Guard:
         except BodyTooLargeError:
             status["error"] = "body_too_large"
             if not status.get("started"):
+                await _drain(receive, DRAIN_FACTOR * self.max_body)
                 await _too_large(self.max_body)(scope, receive, send)
         except Exception:
             log.exception("unexpected error on %s %s", scope["method"], scope["path"])
@@ -110,6 +118,25 @@ class Guard:
                 await error_response(500, "internal", "internal error (logged on the server)")(
                     scope, receive, send
                 )
+
+
+async def _drain(receive: Receive, limit: int) -> None:
+    """Read and drop the rest of a refused body (at most `limit` bytes, for at most
+    `DRAIN_SECONDS`), so that a client still sending it reads the 413 instead of a
+    connection closed under it; a larger or slower body is cut off."""
+
+    async def drain() -> None:
+        drained = 0
+        while drained < limit:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(drain(), DRAIN_SECONDS)
 
 
 def _too_large(limit: int) -> Any:
