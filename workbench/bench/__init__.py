@@ -14,8 +14,9 @@ from typing import Any
 from workbench.bench import cold
 from workbench.embed.embedder import BaseEmbedder, Embedder, vector_literal
 from workbench.facade import Workbench
+from workbench.libraries import pipeline
 from workbench.model import EvalCase, MultiHopCase
-from workbench.store import queries, writer
+from workbench.store import queries
 
 #: Issue 13's targets: (label, unit, target, True when lower is better).
 TARGETS: dict[str, tuple[str, str, float, bool]] = {
@@ -239,8 +240,7 @@ def run_bench(
     if multihop_questions:
         latency.update(time_multihop(wb, multihop_questions, repeat))
     texts = sample_passages(wb, passages) if passages else []
-    precision = writer.recorded_passage_precision(wb.db) or wb.embedder.settings.passage_precision
-    precision = wb.embedder.passage_precision(precision)
+    precision = pipeline.passage_precision(wb.db, wb.embedder)
     embedding = {backend: embedding_throughput(wb.embedder, texts, precision)} if texts else {}
     if texts and backend == "onnx":  # the other precision, for comparison
         other_precision = "fp32" if precision == "int8" else "int8"

@@ -134,17 +134,12 @@ def import_rows(db: Database, source: Path, libraries: list[str]) -> None:
                             [name],
                         )
                     mark_graph_dirty(db, conn, name)
+                theirs = dict(conn.execute("SELECT key, value FROM wb_in.main.workbench_meta").fetchall())
                 for key in ("embedding_model", "embedding_dim"):
-                    row = conn.execute(
-                        "SELECT value FROM wb_in.main.workbench_meta WHERE key = ?", [key]
-                    ).fetchone()
-                    if row and db.meta(key) is None:
-                        db.set_meta(key, row[0], conn)
+                    if key in theirs and db.meta(key) is None:
+                        db.set_meta(key, theirs[key], conn)
                 if precision_before is None:  # the vectors' precision comes with them
-                    row = conn.execute(
-                        "SELECT value FROM wb_in.main.workbench_meta WHERE key = ?", [PASSAGE_PRECISION]
-                    ).fetchone()
-                    db.set_meta(PASSAGE_PRECISION, row[0] if row else "fp32", conn)
+                    db.set_meta(PASSAGE_PRECISION, theirs.get(PASSAGE_PRECISION, "fp32"), conn)
                 db.set_meta("fts_dirty", "1", conn)
         finally:
             db.conn.execute("DETACH wb_in")
