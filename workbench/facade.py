@@ -53,7 +53,7 @@ from workbench.retrieve.intents import Hop, relation_chain
 from workbench.retrieve.levers import Levers
 from workbench.retrieve.multihop import WalkResult
 from workbench.retrieve.multihop_eval import MultiHopReport
-from workbench.store import background, queries, records, swap, vector_cache, writer
+from workbench.store import background, cards, queries, records, swap, vector_cache, writer
 from workbench.store.database import Database
 from workbench.store.guard import guard_methods
 from workbench.store.state import StateFile, state_path
@@ -266,14 +266,28 @@ class Workbench:
 
     def index_status(self) -> dict[str, bool]:
         """Whether the HNSW and BM25 indexes exist, the BM25 one is current, the graph is
-        built and a vector cache of the current chunks is there (`store.vector_cache`)."""
+        built, a vector cache of the current chunks is there (`store.vector_cache`) and
+        every entity with chunks has its card (`store.cards`)."""
         return {
             "hnsw": writer.has_hnsw_index(self.db),
             "bm25": writer.fts_exists(self.db),
             "bm25_current": not writer.fts_is_stale(self.db),
             "graph": not graph_build.is_stale(self.db),
             "vector_cache": queries.cached_vectors(self.db, use=False) is not None,
+            "cards": cards.missing_cards(self.db) == 0,
         }
+
+    def refresh_cards(self, progress: IngestProgress | None = None) -> int:
+        """Embed the entity cards the file lacks and drop those of entities that are gone
+        (see `store.cards`); returns how many were embedded. Writes the file."""
+        from workbench.libraries import pipeline
+
+        if self.read_only:
+            raise StoreError("embedding entity cards writes the file: open it with read_only=False")
+        carded = pipeline.refresh_cards(self.db, self.embedder, progress)
+        if carded:
+            self._forget_caches()
+        return carded
 
     def schema_version(self) -> int:
         """Schema version of the file (opening it writable applies pending migrations)."""

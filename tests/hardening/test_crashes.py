@@ -21,7 +21,14 @@ from workbench import Workbench
 from workbench.errors import DiskFullError
 from workbench.store.database import Database
 
-ALL_BUILT = {"hnsw": True, "bm25": True, "bm25_current": True, "graph": True, "vector_cache": True}
+ALL_BUILT = {
+    "hnsw": True,
+    "bm25": True,
+    "bm25_current": True,
+    "graph": True,
+    "vector_cache": True,
+    "cards": True,
+}
 
 
 @pytest.fixture

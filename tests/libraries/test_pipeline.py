@@ -99,6 +99,11 @@ def test_ingest_rebuilds_indexes(tmp_path, embedder):
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         wb.ingest(["idna"])
         assert wb.index_status() == {
-            "hnsw": True, "bm25": True, "bm25_current": True, "graph": True, "vector_cache": True
+            "hnsw": True,
+            "bm25": True,
+            "bm25_current": True,
+            "graph": True,
+            "vector_cache": True,
+            "cards": True,
         }
         assert wb.libraries()[0].name == "idna"

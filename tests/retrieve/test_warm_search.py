@@ -44,7 +44,14 @@ def test_warm_search_ranks_as_cold(wb):
         wb.search(query)
     wb.settle()
     loaded = {load.name for load in background.maps_of(wb.db) if load.loaded}
-    assert {"bm25-postings", "ranking-rows", "display-rows", "chunk-owners", "in-degrees"} <= loaded
+    assert {
+        "bm25-postings",
+        "ranking-rows",
+        "display-rows",
+        "chunk-owners",
+        "in-degrees",
+        "card-vectors",
+    } <= loaded
     for (query, i), expected in cold.items():
         got = ranked(wb, query, OPTIONS[i])
         assert [h[0] for h in got] == [h[0] for h in expected], (query, OPTIONS[i])

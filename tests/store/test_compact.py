@@ -35,7 +35,12 @@ def test_compact_in_place_shrinks_a_grown_file_and_keeps_answers(built_db, tmp_p
         assert wb.counts() == counts
         # "hnsw" means the query plan uses it: a plain copy loses the index's cosine metric
         assert wb.index_status() == {
-            "hnsw": True, "bm25": True, "bm25_current": True, "graph": True, "vector_cache": True
+            "hnsw": True,
+            "bm25": True,
+            "bm25_current": True,
+            "graph": True,
+            "vector_cache": True,
+            "cards": True,
         }
         assert wb.graph_size() == graph  # graph tables are rebuilt from the copied edges
     assert _top(path, embedder) == expected

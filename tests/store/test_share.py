@@ -73,7 +73,12 @@ def test_export_answers_like_the_original_in_another_process(built_db, exported,
     with Workbench(exported, embedder=embedder) as wb:
         manifest = wb.manifest()
         assert wb.index_status() == {
-            "hnsw": True, "bm25": True, "bm25_current": True, "graph": True, "vector_cache": True
+            "hnsw": True,
+            "bm25": True,
+            "bm25_current": True,
+            "graph": True,
+            "vector_cache": True,
+            "cards": True,
         }
     assert {lib["name"]: lib["version"] for lib in manifest.libraries} == libraries
     assert manifest.embedding_model == embedder.name and manifest.embedding_dim == 384
@@ -116,7 +121,12 @@ def test_import_merges_a_teammates_libraries(built_db, tmp_path, embedder):
         ids = wb.db.execute("SELECT count(*), count(DISTINCT id) FROM chunks").fetchone()
         assert ids[0] == ids[1]
         assert wb.index_status() == {
-            "hnsw": True, "bm25": True, "bm25_current": True, "graph": True, "vector_cache": True
+            "hnsw": True,
+            "bm25": True,
+            "bm25_current": True,
+            "graph": True,
+            "vector_cache": True,
+            "cards": True,
         }
         assert wb.manifest() is None  # written to: no longer the export it was
     again = run_cli("import", str(theirs), "--db", str(mine))

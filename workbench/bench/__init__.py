@@ -128,6 +128,16 @@ def sample_passages(wb: Workbench, n: int) -> list[str]:
     return [text for (text,) in rows.fetchall()]
 
 
+def sample_cards(wb: Workbench, n: int) -> list[str]:
+    """Up to `n` entity card texts of the file (`store.cards`), spread over it."""
+    from workbench.ingest.chunking import card_text
+    from workbench.store import cards
+
+    rows = cards.entities_for_cards(wb.db)
+    step = max(1, len(rows) // max(n, 1))
+    return [card_text(public, library, summary) for _, public, library, summary in rows[::step][:n]]
+
+
 def embedding_throughput(
     embedder: BaseEmbedder, texts: list[str], precision: str = "fp32"
 ) -> dict[str, float]:
@@ -246,6 +256,9 @@ def run_bench(
         other_precision = "fp32" if precision == "int8" else "int8"
         if wb.embedder.passage_precision(other_precision) == other_precision:
             embedding[f"onnx, {other_precision}"] = embedding_throughput(wb.embedder, texts, other_precision)
+    if texts and (card_texts := sample_cards(wb, passages)):
+        # the entity cards an ingest embeds after the chunks (71k on the default set)
+        embedding[f"{backend}, {precision}, cards"] = embedding_throughput(wb.embedder, card_texts, precision)
     comparison: dict[str, Any] = {}
     if compare is not None:
         with compare() as other:

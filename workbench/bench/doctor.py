@@ -193,6 +193,14 @@ def check_indexes(wb: Any) -> list[Check]:
             "built" if status["graph"] else f"stale: {fix}",
         ),
         Check(
+            "entity cards",
+            "ok" if status.get("cards", True) else "warn",
+            "every entity with chunks has one"
+            if status.get("cards", True)
+            else "some entities lack theirs (the learned ranker and `ask` read them): "
+            "`workbench migrate` or the next `workbench update` embeds them",
+        ),
+        Check(
             "vector cache",
             "ok" if status.get("vector_cache") else "warn",
             "current: searches read it"

@@ -80,5 +80,6 @@ def add(
         if resolved.unpacked is not None:
             shutil.rmtree(resolved.unpacked, ignore_errors=True)
         raise
+    pipeline.refresh_cards(db, embedder, progress)
     pipeline.ensure_indexes(db, progress)
     return report

@@ -35,16 +35,28 @@ FEATURES: tuple[str, ...] = (
     "log_in_degree",
     "path_depth",
     "has_summary",
+    "card_similarity",
+    "card_gap",
     *(f"kind_{k}" for k in KINDS),
     *CUE_FEATURES,
 )
 
 
-def features(hit: Hit, best_bm25: float, cues: QueryCues) -> list[float]:
+def card_similarity(hit: Hit) -> float:
+    """How well the hit's card (`store.cards`: name and summary) meets the query; a hit
+    without one (a file from before cards) falls back to its best chunk's similarity."""
+    e = hit.explain
+    card = e.get("card_similarity")
+    return float(card if card is not None else e.get("vector_similarity") or 0.0)
+
+
+def features(hit: Hit, best_bm25: float, cues: QueryCues, best_card: float = 0.0) -> list[float]:
     """One candidate's feature row (see `FEATURES`); `best_bm25` scales its BM25 score,
-    `cues` (the query read once) give the query-aware part (`workbench.retrieve.cues`)."""
+    `best_card` is the best card similarity among the candidates, `cues` (the query read
+    once) give the query-aware part (`workbench.retrieve.cues`)."""
     e = hit.explain
     v_rank, b_rank = e.get("vector_rank"), e.get("bm25_rank")
+    card = card_similarity(hit)
     return [
         float(e.get("rrf") or 0.0) * 100,
         float(e.get("vector_similarity") or 0.0),
@@ -57,6 +69,8 @@ def features(hit: Hit, best_bm25: float, cues: QueryCues) -> list[float]:
         math.log1p(int(e.get("in_degree") or 0)),
         float(hit.path.count(".")),
         1.0 if hit.summary else 0.0,
+        card,
+        card - best_card,
         *(1.0 if hit.kind == k else 0.0 for k in KINDS),
         *cue_features(hit, cues),
     ]
@@ -251,8 +265,9 @@ def export(fitted: Fitted, trained_on: int) -> RankerModel:
 def feature_rows(hits: Sequence[Hit], query: str) -> list[list[float]]:
     """The feature rows of one query's candidates (the query read once for all)."""
     best = max((float(h.explain.get("bm25_score") or 0.0) for h in hits), default=0.0)
+    best_card = max((card_similarity(h) for h in hits), default=0.0)
     cues = QueryCues.read(query)
-    return [features(h, best, cues) for h in hits]
+    return [features(h, best, cues, best_card) for h in hits]
 
 
 def probability(logit: float) -> float:

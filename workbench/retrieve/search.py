@@ -8,6 +8,8 @@ import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from workbench.config import MAX_QUERY_CHARS, SearchSettings
 from workbench.embed.embedder import Embedder, vector_literal
 from workbench.errors import QueryError
@@ -17,7 +19,7 @@ from workbench.model import KINDS, SEARCH_MODES, Hit
 from workbench.retrieve import ranker, understand
 from workbench.retrieve.fusion import best_ranks, rrf
 from workbench.retrieve.levers import NO_LEVERS, Levers, graph_prior
-from workbench.store import queries, signals
+from workbench.store import cards, queries, signals
 from workbench.store.database import Database
 
 
@@ -181,7 +183,8 @@ def _branches() -> ThreadPoolExecutor:
 
 def _vector_candidates(
     db: Database, embedder: Embedder, query: str, n: int, libs: list[str] | None, kinds: list[str] | None
-) -> list[tuple[str, float]]:
+) -> tuple[list[tuple[str, float]], np.ndarray]:
+    """(the `n` nearest chunks' entity paths and similarities, the query's vector)."""
     warming: Future[object] | None = None
     if not embedder.loaded and not libs and not kinds:
         # a new process's first search: the vector index opens (the cache in a few ms, or
@@ -190,7 +193,7 @@ def _vector_candidates(
     vector = embedder.embed_query(query)
     if warming is not None:
         warming.result()
-    return queries.vector_candidates(db, vector_literal(vector), n, libs, kinds, vector=vector)
+    return queries.vector_candidates(db, vector_literal(vector), n, libs, kinds, vector=vector), vector
 
 
 def search(
@@ -276,7 +279,8 @@ def _search(
     n = max(settings.candidates, request.k * 3)
     vec: dict[str, tuple[int, float]] = {}
     bm: dict[str, tuple[int, float]] = {}
-    vector_branch: Future[list[tuple[str, float]]] | None = None
+    query_vector: np.ndarray | None = None
+    vector_branch: Future[tuple[list[tuple[str, float]], np.ndarray]] | None = None
     if request.mode in ("hybrid", "vector"):
         if embedder is None:
             raise QueryError(f"mode '{request.mode}' needs the embedding model")
@@ -292,7 +296,8 @@ def _search(
             bm = best_ranks(queries.bm25_candidates(db, text, n, libs, kinds))
     finally:
         if vector_branch is not None:
-            vec = best_ranks(vector_branch.result())
+            nearest, query_vector = vector_branch.result()
+            vec = best_ranks(nearest)
 
     paths = list(dict.fromkeys([*vec, *bm]))
     info = queries.ranking_rows(db, paths)
@@ -336,6 +341,13 @@ def _search(
         parts = (vec.get(path), bm.get(path), boosts.get(path), degrees.get(path, 0))
         top.append((score, path, _explain(request.mode, *parts, named)))
     kept = [path for _, path, _ in top]
+    if request.mode == "hybrid" and query_vector is not None:
+        # how well each kept entity's card (name and summary, `store.cards`) alone meets the
+        # question: a feature of the learned ranker, shown in `explain`
+        similarity = cards.card_similarities(db, kept, query_vector)
+        for _, path, explain in top:
+            card = similarity.get(path)
+            explain["card_similarity"] = None if card is None else round(card, 4)
     partial = [path for path in kept if info[path].get("partial")]
     whole = [path for path in kept if not info[path].get("partial")]
     if partial:

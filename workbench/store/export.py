@@ -22,7 +22,7 @@ PERSONAL_TABLES = frozenset({"feedback", "suggestions"})
 #: Tables every file has its own of.
 OWN_TABLES = frozenset({"workbench_meta", "schema_migrations"})
 #: What an import takes of a library: its rows replace the receiver's...
-IMPORTED_TABLES = ("libraries", "entities", "aliases", "chunks", "edges")
+IMPORTED_TABLES = ("libraries", "entities", "aliases", "chunks", "cards", "edges")
 #: ...and its version history is added to the receiver's (opt-outs stay the receiver's own).
 APPENDED_TABLES = ("library_versions",)
 

@@ -37,7 +37,7 @@ MANIFEST_KEY = "manifest"
 FORMAT = "pyrag-workbench-export/1"
 METHOD = "duckdb-row-hash-sum/1"
 #: The tables a checksum covers: what a teammate's searches, `show` and graph read.
-CONTENT_TABLES = ("libraries", "entities", "aliases", "chunks", "edges")
+CONTENT_TABLES = ("libraries", "entities", "aliases", "chunks", "cards", "edges")
 
 
 class IntegrityError(StoreError):

@@ -103,6 +103,19 @@ def m005_library_origin(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext) 
     conn.execute("ALTER TABLE library_versions ADD COLUMN origin VARCHAR DEFAULT 'installed'")
 
 
+def m006_entity_cards(conn: duckdb.DuckDBPyConnection, ctx: MigrationContext) -> None:
+    """Entity cards: one short text per entity with chunks (its name and summary) and its
+    vector, which the learned ranker compares with the query (`store.cards`)."""
+    conn.execute(
+        f"""
+        CREATE TABLE cards (
+            entity_path VARCHAR NOT NULL, library VARCHAR NOT NULL, text_hash VARCHAR NOT NULL,
+            embedding FLOAT[{ctx.dimension}] NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS cards_entity_path ON cards (entity_path)")
+
+
 Migration = Callable[[duckdb.DuckDBPyConnection, MigrationContext], None]
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
@@ -110,5 +123,6 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (3, "graph edges", m003_edges),
     (4, "library records", m004_library_records),
     (5, "library origin and license", m005_library_origin),
+    (6, "entity cards", m006_entity_cards),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

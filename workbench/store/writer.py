@@ -126,7 +126,8 @@ def replace_library(
         }
     )
     with db.transaction() as conn:
-        _delete_library(conn, info.name, keep=("chunks",))
+        # cards stay: `libraries.cards.refresh` keeps those whose text did not change
+        _delete_library(conn, info.name, keep=("chunks", "cards"))
         if hold:
             print(f"holding transaction for {info.name}", file=sys.stderr, flush=True)
             time.sleep(hold)
@@ -183,7 +184,7 @@ def mark_graph_dirty(db: Database, conn: duckdb.DuckDBPyConnection, library: str
     db.set_meta("graph_dirty", "1", conn)
 
 
-LIBRARY_TABLES = ("chunks", "entities", "aliases", "edges", "libraries")
+LIBRARY_TABLES = ("chunks", "cards", "entities", "aliases", "edges", "libraries")
 
 
 #: A stored chunk is kept when the new version has the same one: same entity, place and
