@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from workbench.model import GraphEdge, GraphPath
 from workbench.retrieve.multihop import path_is_valid
 
@@ -96,3 +98,36 @@ def test_a_walk_may_come_back_to_its_seed_but_to_no_other_node(wb):
     for item in result.items:
         for path in item.paths:
             assert len(set(path.nodes[1:])) == len(path.nodes[1:]), path.nodes
+
+
+def test_a_hop_ranks_a_node_by_its_closest_text_chunk_or_card(wb, monkeypatch):
+    """A reached node is as close to the question as the closest of its chunks and its
+    card: a card far closer than its chunks lifts a member, cards farther away than the
+    chunks leave the best answer first."""
+    from workbench.retrieve import multihop
+
+    question = "what does ConnectionPool.acquire return, and which method runs the TLS handshake"
+    handshake = f"{POOL}.SecureConnection.handshake"
+    before = {i.path: i.score for i in wb.multi_hop(question, 10).items}
+    assert next(iter(before)) == handshake
+    other = next(p for p in before if p != handshake and p.startswith(f"{POOL}.SecureConnection."))
+    real = multihop.cards.card_similarities
+
+    def closer_card(db, paths, vector):
+        found = real(db, paths, vector)
+        return {**found, other: 1.0} if other in paths else found
+
+    monkeypatch.setattr(multihop.cards, "card_similarities", closer_card)
+    wb.clear_caches()
+    lifted = {i.path: i.score for i in wb.multi_hop(question, 10).items}
+    assert lifted[other] > before[other] * 1.2
+    assert lifted[handshake] == pytest.approx(before[handshake])
+
+    def farther_cards(db, paths, vector):
+        return {path: -1.0 for path in paths}
+
+    monkeypatch.setattr(multihop.cards, "card_similarities", farther_cards)
+    wb.clear_caches()
+    kept = {i.path: i.score for i in wb.multi_hop(question, 10).items}
+    # the handshake keeps its place; its path only loses what the cards had added on the way
+    assert next(iter(kept)) == handshake and kept[handshake] <= before[handshake] + 1e-12

@@ -22,7 +22,7 @@ from workbench.ingest.identifiers import is_public_path
 from workbench.model import AnswerItem, GraphPath, Hit
 from workbench.retrieve import calibration
 from workbench.retrieve.intents import Hop, relation_chain
-from workbench.store import queries
+from workbench.store import cards, queries
 from workbench.store.database import Database
 from workbench.store.queries import sql_strings
 
@@ -152,6 +152,10 @@ def _walk(
     words = {*tokens, *(a + b for a, b in itertools.pairwise(tokens))}  # keep+alive
     wanted = {n for n in pool if not known[n].is_stub}
     close = vectors.similarity(vector, wanted) if vectors else relevance(db, vector_literal(vector), wanted)
+    # an entity is as close as the closest of its texts: any chunk, or its card (name and
+    # summary, `store.cards`), which often says in a line what a hop asks for
+    for path, card in cards.card_similarities(db, sorted(wanted), vector).items():
+        close[path] = max(close.get(path, 0.0), card)
     moved: list[_Beam] = []
     for edge in edges:
         here, there = (edge.src, edge.dst) if hop.direction == "out" else (edge.dst, edge.src)
