@@ -183,8 +183,11 @@ def explain_frame(hits: list, expected: set) -> pl.DataFrame:
                 "bm25 rank": explain.get("bm25_rank"),
                 "rrf": explain.get("rrf"),
                 "member support": explain.get("member_support"),
-                "exact name boost": explain.get("exact_name_boost"),
+                "exact name boost": explain.get("name_boost"),
                 "public boost": explain.get("public_boost"),
+                "graph prior": explain.get("graph_prior"),
+                "card similarity": explain.get("card_similarity"),
+                "ranker": explain.get("ranker"),
                 "summary": hit.summary,
             }
         )

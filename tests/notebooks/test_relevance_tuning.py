@@ -203,3 +203,18 @@ def test_saved_settings_reach_the_cli_and_the_tui_while_the_tui_holds_the_file(
         ), pane
     finally:
         _tmux(socket, "kill-server")
+
+
+def test_the_explain_table_shows_every_part_of_a_hits_score(wb, monkeypatch):
+    """The misses table reads the keys search writes (`name_boost`, not a key it never
+    writes), the card similarity and the ranker's logit among them."""
+    monkeypatch.syspath_prepend(str(REPO / "notebooks"))
+    from relevance_tuning import explain_frame
+
+    hits = wb.search("wrap prose to a width", 5)
+    frame = explain_frame(hits, {hits[0].definition_path})
+    assert frame["expected"].to_list() == [True, False, False, False, False]
+    assert frame["card similarity"].to_list() == [h.explain["card_similarity"] for h in hits]
+    assert frame["ranker"].to_list() == [h.explain["ranker"] for h in hits]
+    assert frame["public boost"].to_list() == [h.explain["public_boost"] for h in hits]
+    assert frame["exact name boost"].to_list() == [h.explain["name_boost"] for h in hits]
