@@ -15,6 +15,35 @@ def run_cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
+#: `Workbench.index_status()` of a file whose writer finished: every index, the graph, the
+#: vector cache and the entity cards built
+ALL_BUILT = {
+    "hnsw": True,
+    "bm25": True,
+    "bm25_current": True,
+    "graph": True,
+    "vector_cache": True,
+    "cards": True,
+}
+
+
+def edit_fixture_package(package: Path) -> None:
+    """A new version of the fixture package's copy: `google_style`'s summary shortened,
+    `added_later` added, `Connection.describe` removed."""
+    styles = package / "styles.py"
+    styles.write_text(
+        styles.read_text().replace(
+            "List the files below a folder, newest first.", "List files, newest first."
+        )
+        + '\n\ndef added_later() -> None:\n    """Appeared in the new version."""\n'
+    )
+    pool = package / "pool.py"
+    describe = '    def describe(self) -> str:\n        """A line describing the connection."""\n'
+    describe += '        return "connection"\n'
+    assert describe in pool.read_text()
+    pool.write_text(pool.read_text().replace(describe, ""))
+
+
 def digest(path: Path) -> str:
     """sha256 of a file, to prove a command left it untouched."""
     return hashlib.sha256(path.read_bytes()).hexdigest()

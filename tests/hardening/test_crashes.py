@@ -16,19 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import build_wheel, digest
+from tests.helpers import ALL_BUILT, build_wheel, digest
 from workbench import Workbench
 from workbench.errors import DiskFullError
 from workbench.store.database import Database
-
-ALL_BUILT = {
-    "hnsw": True,
-    "bm25": True,
-    "bm25_current": True,
-    "graph": True,
-    "vector_cache": True,
-    "cards": True,
-}
 
 
 @pytest.fixture

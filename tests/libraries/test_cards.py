@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import edit_fixture_package, run_cli
 from workbench import Workbench
 from workbench.errors import StoreError
 from workbench.ingest.chunking import card_hash, card_text
@@ -70,18 +70,7 @@ def test_the_public_entities_with_chunks_have_the_card_of_their_name_and_summary
 
 def test_an_update_embeds_only_the_changed_cards_and_drops_the_gone(indexed, embedder):
     path, package = indexed
-    styles = package / "styles.py"
-    styles.write_text(
-        styles.read_text().replace(
-            "List the files below a folder, newest first.", "List files, newest first."
-        )
-        + '\n\ndef added_later() -> None:\n    """Appeared in the new version."""\n'
-    )
-    pool = package / "pool.py"
-    describe = '    def describe(self) -> str:\n        """A line describing the connection."""\n'
-    describe += '        return "connection"\n'
-    assert describe in pool.read_text()
-    pool.write_text(pool.read_text().replace(describe, ""))
+    edit_fixture_package(package)
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         before = _cards(wb, "wbfixture")
         wb.update(["wbfixture"])

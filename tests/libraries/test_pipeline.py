@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.helpers import digest
+from tests.helpers import ALL_BUILT, digest
 from workbench import Workbench
 
 
@@ -98,12 +98,5 @@ def test_ingest_rebuilds_indexes(tmp_path, embedder):
     path = tmp_path / "wb.duckdb"
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         wb.ingest(["idna"])
-        assert wb.index_status() == {
-            "hnsw": True,
-            "bm25": True,
-            "bm25_current": True,
-            "graph": True,
-            "vector_cache": True,
-            "cards": True,
-        }
+        assert wb.index_status() == ALL_BUILT
         assert wb.libraries()[0].name == "idna"

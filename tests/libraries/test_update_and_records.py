@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import edit_fixture_package, run_cli
 from workbench import Workbench
 from workbench.errors import LibraryOptedOutError, QueryError
 from workbench.libraries.compliance import classify
@@ -30,18 +30,7 @@ def _chunk_ids(wb: Workbench) -> dict[tuple, int]:
 
 def test_update_diffs_by_content_hash_and_reembeds_only_changed_chunks(indexed, embedder):
     path, package = indexed
-    styles = package / "styles.py"
-    styles.write_text(
-        styles.read_text().replace(
-            "List the files below a folder, newest first.", "List files, newest first."
-        )
-        + '\n\ndef added_later() -> None:\n    """Appeared in the new version."""\n'
-    )
-    pool = package / "pool.py"
-    describe = '        """A line describing the connection."""\n        return "connection"\n'
-    describe = "    def describe(self) -> str:\n" + describe
-    assert describe in pool.read_text()
-    pool.write_text(pool.read_text().replace(describe, ""))
+    edit_fixture_package(package)
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         before = _chunk_hashes(wb)
         ids_before = _chunk_ids(wb)

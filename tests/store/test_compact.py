@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import digest, run_cli
+from tests.helpers import ALL_BUILT, digest, run_cli
 from workbench import Workbench
 from workbench.errors import StoreError
 
@@ -34,14 +34,7 @@ def test_compact_in_place_shrinks_a_grown_file_and_keeps_answers(built_db, tmp_p
     with Workbench(path, embedder=embedder) as wb:
         assert wb.counts() == counts
         # "hnsw" means the query plan uses it: a plain copy loses the index's cosine metric
-        assert wb.index_status() == {
-            "hnsw": True,
-            "bm25": True,
-            "bm25_current": True,
-            "graph": True,
-            "vector_cache": True,
-            "cards": True,
-        }
+        assert wb.index_status() == ALL_BUILT
         assert wb.graph_size() == graph  # graph tables are rebuilt from the copied edges
     assert _top(path, embedder) == expected
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import digest, run_cli
+from tests.helpers import ALL_BUILT, digest, run_cli
 from workbench import Workbench
 from workbench.errors import ModelMismatchError, StoreError
 from workbench.store.extensions import load_extensions
@@ -72,14 +72,7 @@ def test_export_answers_like_the_original_in_another_process(built_db, exported,
         assert [hit["path"] for hit in json.loads(out.stdout)] == paths
     with Workbench(exported, embedder=embedder) as wb:
         manifest = wb.manifest()
-        assert wb.index_status() == {
-            "hnsw": True,
-            "bm25": True,
-            "bm25_current": True,
-            "graph": True,
-            "vector_cache": True,
-            "cards": True,
-        }
+        assert wb.index_status() == ALL_BUILT
     assert {lib["name"]: lib["version"] for lib in manifest.libraries} == libraries
     assert manifest.embedding_model == embedder.name and manifest.embedding_dim == 384
     assert manifest.left_out == [] and len(manifest.checksum) == 64
@@ -120,14 +113,7 @@ def test_import_merges_a_teammates_libraries(built_db, tmp_path, embedder):
         assert wb.search(QUERIES["h11"], 1)[0].library == "h11"
         ids = wb.db.execute("SELECT count(*), count(DISTINCT id) FROM chunks").fetchone()
         assert ids[0] == ids[1]
-        assert wb.index_status() == {
-            "hnsw": True,
-            "bm25": True,
-            "bm25_current": True,
-            "graph": True,
-            "vector_cache": True,
-            "cards": True,
-        }
+        assert wb.index_status() == ALL_BUILT
         assert wb.manifest() is None  # written to: no longer the export it was
     again = run_cli("import", str(theirs), "--db", str(mine))
     assert again.exit_code == 0 and "kept yours" in again.output
