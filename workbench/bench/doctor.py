@@ -195,7 +195,7 @@ def check_indexes(wb: Any) -> list[Check]:
         Check(
             "entity cards",
             "ok" if status.get("cards", True) else "warn",
-            "every entity with chunks has one"
+            "current: one per public class, function and summarised entity"
             if status.get("cards", True)
             else "some entities lack theirs (the learned ranker and `ask` read them): "
             "`workbench migrate` or the next `workbench update` embeds them",
