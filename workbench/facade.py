@@ -267,7 +267,7 @@ class Workbench:
     def index_status(self) -> dict[str, bool]:
         """Whether the HNSW and BM25 indexes exist, the BM25 one is current, the graph is
         built, a vector cache of the current chunks is there (`store.vector_cache`) and
-        every entity with chunks has its card (`store.cards`)."""
+        every entity that gets a card has it (`store.cards.CARDED`)."""
         return {
             "hnsw": writer.has_hnsw_index(self.db),
             "bm25": writer.fts_exists(self.db),

@@ -257,7 +257,7 @@ def run_bench(
         if wb.embedder.passage_precision(other_precision) == other_precision:
             embedding[f"onnx, {other_precision}"] = embedding_throughput(wb.embedder, texts, other_precision)
     if texts and (card_texts := sample_cards(wb, passages)):
-        # the entity cards an ingest embeds after the chunks (71k on the default set)
+        # the entity cards an ingest embeds after the chunks (50k on the default set)
         embedding[f"{backend}, {precision}, cards"] = embedding_throughput(wb.embedder, card_texts, precision)
     comparison: dict[str, Any] = {}
     if compare is not None:

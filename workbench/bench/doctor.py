@@ -198,7 +198,7 @@ def check_indexes(wb: Any) -> list[Check]:
             "current: one per public class, function and summarised entity"
             if status.get("cards", True)
             else "some entities lack theirs (the learned ranker and `ask` read them): "
-            "`workbench migrate` or the next `workbench update` embeds them",
+            "`workbench migrate` or `workbench ingest` embeds them",
         ),
         Check(
             "vector cache",

@@ -169,7 +169,8 @@ def libraries_command(as_json: bool, db_path: Path | None) -> None:
 @reports_errors
 def migrate(db_path: Path | None) -> None:
     """Upgrade a workbench file to the current schema (numbered migrations, one transaction),
-    then embed the entity cards it lacks (a file from before cards: ~2 min for 95k entities).
+    then embed the entity cards it lacks (a file from before cards: 1-2 min for the default
+    set's 50k).
 
     Example: workbench migrate --db team.duckdb
     """

@@ -4,7 +4,6 @@ text is new or changed, delete those of entities that are gone."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -18,24 +17,18 @@ from workbench.store.database import Database
 BAR = "entity cards"
 
 
-def refresh(
-    db: Database,
-    embedder: Embedder,
-    precision: str,
-    libraries: Sequence[str] | None = None,
-    progress: IngestProgress | None = None,
-) -> int:
-    """Bring the cards of `libraries` (all when None) up to date; returns how many were
-    embedded. Cards are short (a name and a sentence, ~20 tokens): 650-830 a second on
-    2 cores (`workbench bench`: 746), against ~280 chunks. A bar of its own shows the
-    progress, only when there is something to embed.
+def refresh(db: Database, embedder: Embedder, precision: str, progress: IngestProgress | None = None) -> int:
+    """Bring the file's cards up to date; returns how many were embedded. Cards are short
+    (a name and a sentence, ~20 tokens): 650-830 a second on 2 cores (`workbench bench`:
+    746), against ~280 chunks. A bar of its own shows the progress, only when there is
+    something to embed.
     """
     progress = progress or SilentProgress()
     wanted: dict[str, tuple[str, str, str]] = {}
-    for path, public_path, library, summary in cards.entities_for_cards(db, libraries):
+    for path, public_path, library, summary in cards.entities_for_cards(db):
         text = card_text(public_path, library, summary)
         wanted[path] = (library, text, card_hash(text))
-    stored = cards.stored_cards(db, libraries)
+    stored = cards.stored_cards(db)
     gone = [path for path in stored if path not in wanted]
     todo = [(path, lib, text, h) for path, (lib, text, h) in wanted.items() if stored.get(path) != h]
     if not todo and not gone:

@@ -314,7 +314,7 @@ def refresh_cards(db: Database, embedder: Embedder, progress: IngestProgress | N
     same day on the same machine)."""
     if writer.recorded_passage_precision(db) is None:  # no chunks: nothing to card
         return 0
-    return cards.refresh(db, embedder, passage_precision(db, embedder), None, progress)
+    return cards.refresh(db, embedder, passage_precision(db, embedder), progress)
 
 
 def _to_read(db: Database, plan: IngestPlan, force: bool, prints: dict[str, str]) -> list[InstalledPackage]:

@@ -31,23 +31,17 @@ CARDED = (
 )
 
 
-def entities_for_cards(
-    db: Database, libraries: Sequence[str] | None = None
-) -> list[tuple[str, str, str, str]]:
-    """(path, public path, library, summary) of each entity that gets a card (`CARDED`),
-    of `libraries`."""
-    where, params = _in_libraries("e.library", libraries)
+def entities_for_cards(db: Database) -> list[tuple[str, str, str, str]]:
+    """(path, public path, library, summary) of each entity that gets a card (`CARDED`)."""
     return db.rows(
         "SELECT e.path, e.public_path, e.library, coalesce(e.summary, '') FROM entities e "
-        f"WHERE {CARDED}{where} ORDER BY e.path",
-        params,
+        f"WHERE {CARDED} ORDER BY e.path"
     )
 
 
-def stored_cards(db: Database, libraries: Sequence[str] | None = None) -> dict[str, str]:
-    """Entity path -> text hash of the stored cards (of `libraries`)."""
-    where, params = _in_libraries("library", libraries)
-    return dict(db.rows(f"SELECT entity_path, text_hash FROM cards WHERE true{where}", params))
+def stored_cards(db: Database) -> dict[str, str]:
+    """Entity path -> text hash of the stored cards."""
+    return dict(db.rows("SELECT entity_path, text_hash FROM cards"))
 
 
 def missing_cards(db: Database) -> int:
@@ -59,13 +53,6 @@ def missing_cards(db: Database) -> int:
             "AND e.path NOT IN (SELECT entity_path FROM cards)"
         ).fetchone()[0]
     )
-
-
-def _in_libraries(column: str, libraries: Sequence[str] | None) -> tuple[str, list[str]]:
-    if libraries is None:
-        return "", []
-    marks = ", ".join("?" for _ in libraries) or "NULL"
-    return f" AND {column} IN ({marks})", list(libraries)
 
 
 def write_cards(
