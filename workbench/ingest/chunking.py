@@ -10,6 +10,9 @@ from workbench.model import Chunk, DocSection, Entity
 
 MAX_CHUNK_CHARS = 1500
 MAX_MEMBER_NAMES = 60
+#: an undocumented class lists its first members with their summaries, each cut at a word
+MEMBER_SUMMARIES = 8
+MEMBER_SUMMARY_CHARS = 80
 EMBED_CHARS = 700
 
 
@@ -172,11 +175,20 @@ def gets_own_chunk(entity: Entity) -> bool:
 
 def chunk_entities(entities: list[Entity], aliases: list[tuple[str, str]] | None = None) -> list[Chunk]:
     """Chunks of a library's entities, with alias paths added to the full-text column."""
+    undocumented_classes = {e.path for e in entities if e.kind == "class" and not e.docstring.strip()}
     members: dict[str, list[str]] = {}
+    described: dict[str, int] = {}
     for entity in entities:
         dunder = entity.name.startswith("__")
         if entity.parent_path and entity.is_public and not dunder and entity.kind != "module":
-            members.setdefault(entity.parent_path, []).append(entity.name)
+            name = entity.name
+            parent = entity.parent_path
+            described_enough = described.get(parent, 0) >= MEMBER_SUMMARIES
+            if parent in undocumented_classes and entity.summary and not described_enough:
+                # what the class does, said by its methods (`anyio.Event`: set, wait)
+                described[parent] = described.get(parent, 0) + 1
+                name = f"{name} ({_cut(entity.summary, MEMBER_SUMMARY_CHARS)})"
+            members.setdefault(parent, []).append(name)
     alias_paths: dict[str, list[str]] = {}
     for alias, target in aliases or []:
         alias_paths.setdefault(target, []).append(alias)
@@ -215,10 +227,14 @@ def card_text(public_path: str, library: str, summary: str) -> str:
     if len(parts) > 1 and parts[0] == library:
         parts = parts[1:]
     name = ".".join(parts[-2:])
-    summary = " ".join(summary.split())
-    if len(summary) > CARD_SUMMARY_CHARS:  # at a word: the rest costs time, not meaning
-        summary = summary[:CARD_SUMMARY_CHARS].rsplit(" ", 1)[0]
+    summary = _cut(summary, CARD_SUMMARY_CHARS)  # at a word: the rest costs time, not meaning
     return f"{name}: {summary}" if summary else name
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word after `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0]
 
 
 def card_hash(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import griffe
 
+from workbench.ingest.assignments import is_instance, is_top_level, shadowing_import, target_path
 from workbench.ingest.docstrings import is_deprecated_text, parse_docstring, summary_of
 from workbench.ingest.identifiers import is_private_name, is_public_path
 from workbench.ingest.packages import InstalledPackage
@@ -193,6 +194,10 @@ class _Walker:
         self.raw_aliases: dict[str, str] = {}
         self.edges: list[Edge] = []
         self.relations = RelationReader()
+        #: undocumented module-level attributes -> their value (see `ingest.assignments`)
+        self.assignments: dict[str, Any] = {}
+        #: submodules a package's `__init__` rebinds by importing their namesake from them
+        self.shadowed: dict[str, str] = {}
 
     def walk(self, obj: griffe.Object) -> None:
         self.add(obj)
@@ -204,6 +209,8 @@ class _Walker:
                 continue
             if member.is_module and is_test_module(name):
                 continue
+            if member.is_module and (shadow := shadowing_import(obj, name, member)):
+                self.shadowed[member.path] = shadow
             if member.is_module or member.is_class:
                 self.walk(member)
             else:
@@ -232,6 +239,10 @@ class _Walker:
         parent = obj.parent
         source = _source(obj, kind)
         self.edges += self.relations.edges(obj, kind, source, sections)
+        if kind == "attribute" and not raw.strip() and is_top_level(obj):
+            value = getattr(obj, "value", None)
+            if value is not None and not isinstance(value, str):
+                self.assignments[obj.path] = value
         self.entities[obj.path] = Entity(
             path=obj.path,
             public_path=obj.path,
@@ -254,18 +265,59 @@ class _Walker:
             bases=_bases(obj) if kind == "class" else [],
         )
 
+    def definition(self, path: str) -> str | None:
+        """The entity a path names, through import aliases and shadowing imports."""
+        seen = set()
+        path = self.shadowed.get(path, path)
+        while path not in self.entities and path in self.raw_aliases and path not in seen:
+            seen.add(path)
+            path = self.shadowed.get(self.raw_aliases[path], self.raw_aliases[path])
+        return path if path in self.entities else None
+
+    def resolve_assignments(self) -> None:
+        """Undocumented module-level assignments (see `ingest.assignments`): `x = Cls()`
+        gets its class's docstring, as `x.__doc__` does at runtime; `x = some_function`
+        or `x = instance.method` becomes an alias of what it names."""
+        instances: dict[str, str] = {}
+        for path, value in self.assignments.items():
+            named = target_path(value, {}) if is_instance(value) else None
+            cls = self.definition(named) if named else None
+            if cls and self.entities[cls].kind == "class":
+                instances[path] = cls
+        for path, value in self.assignments.items():
+            if path in instances:
+                self._borrow_docstring(self.entities[path], self.entities[instances[path]])
+                continue
+            named = target_path(value, instances)
+            target = self.definition(named) if named else None
+            if target and target != path and self.entities[target].kind in {"class", "function", "method"}:
+                del self.entities[path]
+                self.raw_aliases[path] = target
+                self.edges = [edge for edge in self.edges if edge.src != path]
+
+    def merge_init_docstrings(self) -> None:
+        """A class without a docstring is documented by its `__init__`'s, as mkdocstrings'
+        `merge_init_into_class` shows it (`textual.widgets.Footer`: "A footer to show key
+        bindings." is `Footer.__init__`'s docstring)."""
+        for entity in self.entities.values():
+            init = self.entities.get(f"{entity.path}.__init__")
+            if entity.kind == "class" and not entity.docstring.strip() and init is not None:
+                self._borrow_docstring(entity, init)
+
+    @staticmethod
+    def _borrow_docstring(entity: Entity, source: Entity) -> None:
+        if not source.docstring.strip() or entity.docstring.strip():
+            return
+        entity.docstring, entity.summary = source.docstring, source.summary
+        entity.sections, entity.docstring_style = source.sections, source.docstring_style
+
     def resolve_aliases(self) -> list[tuple[str, str]]:
         """Follow alias chains (a -> b -> definition) to entities; drop dangling ones."""
         resolved = []
         for alias, target in self.raw_aliases.items():
-            seen = {alias}
-            while target not in self.entities and target in self.raw_aliases:
-                if target in seen:
-                    break
-                seen.add(target)
-                target = self.raw_aliases[target]
-            if target in self.entities and alias not in self.entities:
-                resolved.append((alias, target))
+            definition = self.definition(target)
+            if definition is not None and alias not in self.entities:
+                resolved.append((alias, definition))
         return sorted(resolved)
 
     def assign_public_paths(self, aliases: list[tuple[str, str]]) -> None:
@@ -312,6 +364,8 @@ def extract(package: InstalledPackage, roots: griffe.Object | list[griffe.Object
     walker = _Walker(package, {tree.name for tree in trees})
     for tree in trees:
         walker.walk(tree)
+    walker.merge_init_docstrings()
+    walker.resolve_assignments()
     aliases = walker.resolve_aliases()
     walker.assign_public_paths(aliases)
     edges = walker.edges + alias_edges(aliases)
