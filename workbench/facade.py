@@ -721,19 +721,33 @@ class Workbench:
         return relevant, usable, skipped
 
     def _ranker_questions(self, cases: list[EvalCase]) -> tuple[list[Question], list[float]]:
-        """Each usable case's top hybrid candidates (no saved ranker involved) and the
-        milliseconds each search took."""
+        """Each usable case's hybrid candidates as the ranker gets them (the top `DEPTH`
+        and those the nearest cards add; no saved ranker involved) and the milliseconds
+        each search took."""
         from workbench.retrieve import ranker
 
         relevant, usable, _ = self._relevant(cases)
         plain = Levers(learned_ranker=False)
         pool = replace(self.settings.search, candidates=max(self.settings.search.candidates, ranker.POOL))
+        known = self.library_names()
         self.embedder.load()
         self.clear_caches()
         questions, times = [], []
         for case in usable:
             started = time.perf_counter()
-            hits = self.search(case.question, ranker.DEPTH, levers=plain, search_settings=pool)
+            request = search_module.validate(
+                case.question, ranker.DEPTH, "hybrid", None, None, known_libraries=known
+            )
+            hits = search_module.search(
+                self.db,
+                self.embedder,
+                request,
+                pool,
+                bm25_ready=self._bm25(),
+                levers=plain,
+                known_libraries=known,
+                card_union=ranker.CARD_UNION,
+            )
             times.append((time.perf_counter() - started) * 1000)
             questions.append(ranker.Question(case.question, hits, relevant[case.id]))
         return questions, times

@@ -78,6 +78,25 @@ def test_shown_scores_follow_the_re_ordered_ranks_and_explain_keeps_hybrids():
     assert "ranker" not in shown[5].explain and shown[5].explain["hybrid_score"] == pytest.approx(0.045)
 
 
+def test_hits_past_the_depth_whose_card_ranks_high_join_the_re_ordered_head():
+    questions = _questions(10)
+    model = replace(ranker.export(ranker.fit(questions), len(questions)), depth=3, card_union=2)
+    hits = [_hit(f"lib.x.c{i}", i + 1) for i in range(8)]
+    for i, hit in enumerate(hits):
+        hit.score = 0.05 - i * 0.001
+        hit.explain["card_rank"] = {6: 1, 4: 3, 7: 2}.get(i)
+    shown = ranker.apply(model, hits, "a question")
+    # the head: the top 3 and the two cards ranked within the union (c6, c7), not c4 (3rd)
+    assert {h.path for h in shown[:5]} == {"lib.x.c0", "lib.x.c1", "lib.x.c2", "lib.x.c6", "lib.x.c7"}
+    assert all("ranker" in h.explain for h in shown[:5])
+    assert [h.path for h in shown[5:]] == ["lib.x.c3", "lib.x.c4", "lib.x.c5"]
+    assert all("ranker" not in h.explain for h in shown[5:])
+    named = dict(zip(ranker.FEATURES, ranker.features(hits[6], 10.0, QueryCues.read("q")), strict=True))
+    assert (named["card_reciprocal_rank"], named["card_top10"]) == (1.0, 1.0)
+    named = dict(zip(ranker.FEATURES, ranker.features(hits[0], 10.0, QueryCues.read("q")), strict=True))
+    assert (named["card_reciprocal_rank"], named["card_top10"]) == (0.0, 0.0)
+
+
 def test_a_model_of_other_features_is_not_used():
     assert ranker.RankerModel.from_json('{"features": ["x"], "mean": [0]}') is None
     assert ranker.RankerModel.from_json("not json") is None
@@ -133,3 +152,23 @@ def test_a_query_that_names_code_is_ranked_by_hybrid_not_the_ranker(wb):
     assert hits[0].path == "wbfixture.TransportError"
     assert all("ranker" not in h.explain for h in hits)
     assert all("ranker" in h.explain for h in wb.search("an error while sending a request", 5))
+
+
+def test_a_search_ranks_its_pools_cards_and_keeps_the_best_past_k(wb):
+    """The candidates the ranker gets: hybrid's top k, then the pool's hits whose card is
+    among the `card_union` closest to the question, each hit with its card's rank."""
+    from workbench.retrieve import search as search_module
+
+    request = search_module.validate("open a connection pool and fetch a url", 3)
+    plain = Levers(learned_ranker=False)
+    hits = search_module.search(wb.db, wb.embedder, request, levers=plain, card_union=4)
+    top = search_module.search(wb.db, wb.embedder, request, levers=plain)
+    assert [h.path for h in hits[:3]] == [h.path for h in top]
+    assert all("card_rank" not in h.explain for h in top)  # only when a ranker will re-order
+    extras = hits[3:]
+    assert extras and all(h.explain["card_rank"] <= 4 for h in extras)
+    ranked = sorted((h for h in hits if h.explain["card_rank"]), key=lambda h: h.explain["card_rank"])
+    similarities = [h.explain["card_similarity"] for h in ranked]
+    assert similarities == sorted(similarities, reverse=True)
+    # every card within the union is among the candidates: the top 3 or the extras
+    assert {h.explain["card_rank"] for h in hits if h.explain["card_rank"]} >= {1, 2, 3, 4}

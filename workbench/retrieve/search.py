@@ -205,6 +205,7 @@ def search(
     bm25_ready: bool = True,
     levers: Levers | None = None,
     known_libraries: set[str] | frozenset[str] | None = None,
+    card_union: int = 0,
 ) -> list[Hit]:
     """Ranked entities for a query (one hit per entity, its best chunk counts).
 
@@ -217,6 +218,12 @@ def search(
 
     `levers` (see `workbench.retrieve.levers`) add query understanding and the graph
     prior; `known_libraries` (the file's, read when not given) are the names a query may use.
+
+    When the learned ranker re-orders (or `card_union` is given: the ranker's candidates
+    for `workbench eval`), each kept hit's `explain` has its `card_rank`, the rank of its
+    card among the cards of the whole candidate pool by similarity to the question, and the
+    hits past the top `k` whose card ranks within `card_union` are kept too, after them:
+    the ranker's candidate set (see `ranker.CARD_UNION`).
     """
     settings = settings or SearchSettings()
     # bm25 and vector modes stay the raw retrievers that hybrid fuses
@@ -234,11 +241,12 @@ def search(
     if model is not None:
         request = replace(request, k=max(request.k, model.depth))
         settings = replace(settings, candidates=max(settings.candidates, model.pool))
+        card_union = model.card_union
     hits: list[Hit] = []
     if named:
-        hits = _search(db, embedder, request, settings, bm25_ready, levers, named, terms)
+        hits = _search(db, embedder, request, settings, bm25_ready, levers, named, terms, card_union)
     if not hits:
-        hits = _search(db, embedder, request, settings, bm25_ready, levers, (), terms)
+        hits = _search(db, embedder, request, settings, bm25_ready, levers, (), terms, card_union)
     if model is not None:
         hits = ranker.apply(model, hits, request.query)[:original_k]
     return hits
@@ -271,9 +279,11 @@ def _search(
     levers: Levers,
     named: tuple[str, ...],
     terms: set[str],
+    card_union: int = 0,
 ) -> list[Hit]:
     """One pass of `search`, within the libraries the query named if any; `terms` are the
-    query's identifier words (`_identifier_terms`), which hybrid's exact-name boost uses."""
+    query's identifier words (`_identifier_terms`), which hybrid's exact-name boost uses;
+    `card_union` as in `search`."""
     libs = list(request.libraries or named) or None
     kinds = list(request.kinds) or None
     n = max(settings.candidates, request.k * 3)
@@ -335,16 +345,32 @@ def _search(
             score = fused_score + members + name_boost + public_boost + prior
         scored.append((score, path))
     scored.sort(key=lambda item: (-item[0], info[item[1]]["public_path"]))
+    chosen = scored[: request.k]
+    card_ranks: dict[str, int] | None = None
+    similarity: dict[str, float] = {}
+    if card_union and request.mode == "hybrid" and query_vector is not None:
+        # the pool's cards ranked by how well they meet the question: the rank is a feature
+        # of the learned ranker, and the best `card_union` join its candidates
+        similarity = cards.card_similarities(db, [path for _, path in scored], query_vector)
+        order = sorted(similarity, key=lambda path: (-similarity[path], path))
+        card_ranks = {path: rank for rank, path in enumerate(order, start=1)}
+        chosen += [
+            item for item in scored[request.k :] if card_ranks.get(item[1], card_union + 1) <= card_union
+        ]
     # explained only for the hits kept: rounding every candidate's parts cost ~1 ms
     top = []
-    for score, path in scored[: request.k]:
+    for score, path in chosen:
         parts = (vec.get(path), bm.get(path), boosts.get(path), degrees.get(path, 0))
-        top.append((score, path, _explain(request.mode, *parts, named)))
+        explain = _explain(request.mode, *parts, named)
+        if card_ranks is not None:
+            explain["card_rank"] = card_ranks.get(path)
+        top.append((score, path, explain))
     kept = [path for _, path, _ in top]
     if request.mode == "hybrid" and query_vector is not None:
         # how well each kept entity's card (name and summary, `store.cards`) alone meets the
         # question: a feature of the learned ranker, shown in `explain`
-        similarity = cards.card_similarities(db, kept, query_vector)
+        if card_ranks is None:
+            similarity = cards.card_similarities(db, kept, query_vector)
         for _, path, explain in top:
             card = similarity.get(path)
             explain["card_similarity"] = None if card is None else round(card, 4)
