@@ -187,6 +187,7 @@ def explain_frame(hits: list, expected: set) -> pl.DataFrame:
                 "public boost": explain.get("public_boost"),
                 "graph prior": explain.get("graph_prior"),
                 "card similarity": explain.get("card_similarity"),
+                "card rank": explain.get("card_rank"),
                 "ranker": explain.get("ranker"),
                 "summary": hit.summary,
             }
