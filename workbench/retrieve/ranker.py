@@ -208,9 +208,9 @@ POOL = 300
 #: similarity to the question (`store.cards`): a hit's card rank is a feature
 #: (`card_reciprocal_rank`, `card_top10`), and the pool's hits past hybrid's top `DEPTH`
 #: whose card ranks within `CARD_UNION` join the ranker's candidates. Held out on the
-#: bundled set (3 shuffles; before: R@10 / MRR 0.811 / 0.560, answers among the
-#: candidates 0.877): the rank features alone 0.817 / 0.572; with the union of the
-#: top 10 0.824 / 0.567, top 20 0.822 / 0.567, top 30 0.825 / 0.569
+#: bundled set, 3 shuffles, on the candidates `workbench eval` builds (before: R@10 / MRR
+#: 0.813 / 0.562, answers among the candidates 0.877): the top 10 by card 0.818 / 0.566,
+#: the top 20 0.826 / 0.566 (answers among them 0.903), the top 30 0.821 / 0.563
 CARD_UNION = 20
 #: where the fitted ranker lives in the file's metadata (`workbench eval --fit-ranker`)
 META_KEY = "learned_ranker"
