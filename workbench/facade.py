@@ -216,17 +216,28 @@ class Workbench:
         chosen_levers = levers or Levers()
 
         def run() -> list[Hit]:
-            return search_module.search(
-                self.db,
-                self.embedder,
-                request,
-                chosen,
-                bm25_ready=self._bm25(),
-                levers=chosen_levers,
-                known_libraries=self.library_names(),
-            )
+            return self._search(request, chosen, chosen_levers)
 
         return list(self._searches.get((request, chosen, chosen_levers), run))
+
+    def _search(
+        self,
+        request: search_module.SearchRequest,
+        settings: SearchSettings,
+        levers: Levers,
+        card_union: int = 0,
+    ) -> list[Hit]:
+        """One search of the file, uncached (see `workbench.retrieve.search.search`)."""
+        return search_module.search(
+            self.db,
+            self.embedder,
+            request,
+            settings,
+            bm25_ready=self._bm25(),
+            levers=levers,
+            known_libraries=self.library_names(),
+            card_union=card_union,
+        )
 
     def clear_caches(self) -> None:
         """Forget cached search results (benchmarks time queries, not the cache)."""
@@ -738,16 +749,7 @@ class Workbench:
             request = search_module.validate(
                 case.question, ranker.DEPTH, "hybrid", None, None, known_libraries=known
             )
-            hits = search_module.search(
-                self.db,
-                self.embedder,
-                request,
-                pool,
-                bm25_ready=self._bm25(),
-                levers=plain,
-                known_libraries=known,
-                card_union=ranker.CARD_UNION,
-            )
+            hits = self._search(request, pool, plain, card_union=ranker.CARD_UNION)
             times.append((time.perf_counter() - started) * 1000)
             questions.append(ranker.Question(case.question, hits, relevant[case.id]))
         return questions, times
