@@ -351,7 +351,8 @@ def _search(
     if card_union and request.mode == "hybrid" and query_vector is not None:
         # the pool's cards ranked by how well they meet the question: the rank is a feature
         # of the learned ranker, and the best `card_union` join its candidates
-        similarity = cards.card_similarities(db, [path for _, path in scored], query_vector)
+        carded = [path for _, path in scored if info[path]["is_public"]]  # only public ones have cards
+        similarity = cards.card_similarities(db, carded, query_vector)
         order = sorted(similarity, key=lambda path: (-similarity[path], path))
         card_ranks = {path: rank for rank, path in enumerate(order, start=1)}
         chosen += [
