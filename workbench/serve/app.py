@@ -76,7 +76,8 @@ async def _on_http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 404:
         return error_response(404, "no_such_endpoint", f"no endpoint {request.url.path}")
     if error.status_code == 413:
-        return error_response(413, "body_too_large", str(error.detail), "QueryError")
+        # what is left of the body is not read: the connection closes after this
+        return error_response(413, "body_too_large", str(error.detail), "QueryError", {"Connection": "close"})
     if error.status_code == 405:
         return error_response(405, "method_not_allowed", f"{request.method} is not allowed here")
     return error_response(error.status_code, "http_error", str(error.detail))
