@@ -28,17 +28,15 @@ def is_top_level(obj: griffe.Object) -> bool:
         return False
     try:
         line = parent.lines[obj.lineno - 1]
-    except (IndexError, Exception):  # no source lines kept (compiled or stub-less module)
+    except Exception:  # no such line, or no source lines kept (a compiled module)
         return False
     return bool(line) and not line[0].isspace()
 
 
 def shadowing_import(module: griffe.Object, name: str, submodule: griffe.Object) -> str | None:
-    """The object a package's `__init__` imports under a submodule's own name, if any.
-
-    >>> # polars/functions/__init__.py: `from polars.functions.col import col`
-    >>> # -> "polars.functions.col.col" for the submodule `col`
-    """
+    """The object a package's `__init__` imports under a submodule's own name, if any:
+    `from polars.functions.col import col` in `polars/functions/__init__.py` gives
+    "polars.functions.col.col" for the submodule `col`."""
     imported = getattr(module, "imports", {}).get(name)
     if isinstance(imported, str) and imported.startswith(submodule.path + "."):
         return imported

@@ -284,9 +284,10 @@ def feature_rows(hits: Sequence[Hit], query: str) -> list[list[float]]:
     return [features(h, best, cues, best_card) for h in hits]
 
 
-def _card_rank(hit: Hit, missing: int) -> int:
-    rank = hit.explain.get("card_rank")
-    return int(rank) if rank else missing
+def joins_by_card(card_rank: int | None, card_union: int) -> bool:
+    """Whether a hit past the depth joins the ranker's candidates: its card ranks within
+    `card_union` among the pool's (see `CARD_UNION`)."""
+    return card_rank is not None and 0 < card_rank <= card_union
 
 
 def probability(logit: float) -> float:
@@ -308,13 +309,9 @@ def apply(model: RankerModel, hits: list[Hit], query: str) -> list[Hit]:
     scores below the lowest of those, in their hybrid proportions. `explain` keeps what
     hybrid made: `hybrid_score` beside its parts, and the model's logit as `ranker`.
     """
-    beyond = model.card_union + 1
-    head = [
-        *hits[: model.depth],
-        *(h for h in hits[model.depth :] if _card_rank(h, beyond) <= model.card_union),
-    ]
-    chosen = {id(h) for h in head}
-    tail = [h for h in hits[model.depth :] if id(h) not in chosen]
+    head, tail = list(hits[: model.depth]), []
+    for hit in hits[model.depth :]:
+        (head if joins_by_card(hit.explain.get("card_rank"), model.card_union) else tail).append(hit)
     logits = [model.logit(row) for row in feature_rows(head, query)]
     for hit, logit in zip(head, logits, strict=True):
         hit.explain["hybrid_score"] = round(hit.score, 6)

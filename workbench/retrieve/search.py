@@ -356,7 +356,7 @@ def _search(
         order = sorted(similarity, key=lambda path: (-similarity[path], path))
         card_ranks = {path: rank for rank, path in enumerate(order, start=1)}
         chosen += [
-            item for item in scored[request.k :] if card_ranks.get(item[1], card_union + 1) <= card_union
+            item for item in scored[request.k :] if ranker.joins_by_card(card_ranks.get(item[1]), card_union)
         ]
     # explained only for the hits kept: rounding every candidate's parts cost ~1 ms
     top = []

@@ -19,7 +19,13 @@ from workbench.errors import WorkbenchError
 from workbench.protocol import WorkbenchReader
 from workbench.serve import api, openapi, page
 from workbench.serve.config import ServeConfig
-from workbench.serve.errors import ApiError, error_response, from_api_error, from_workbench_error
+from workbench.serve.errors import (
+    ApiError,
+    body_too_large,
+    error_response,
+    from_api_error,
+    from_workbench_error,
+)
 from workbench.serve.guard import Guard
 from workbench.serve.metrics import Metrics, multiprocess
 from workbench.serve.service import Service
@@ -76,8 +82,7 @@ async def _on_http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 404:
         return error_response(404, "no_such_endpoint", f"no endpoint {request.url.path}")
     if error.status_code == 413:
-        # what is left of the body is not read: the connection closes after this
-        return error_response(413, "body_too_large", str(error.detail), "QueryError", {"Connection": "close"})
+        return body_too_large(str(error.detail))
     if error.status_code == 405:
         return error_response(405, "method_not_allowed", f"{request.method} is not allowed here")
     return error_response(error.status_code, "http_error", str(error.detail))

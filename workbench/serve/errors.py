@@ -46,6 +46,14 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def body_too_large(message: str) -> JSONResponse:
+    """The 413 of a refused body. It says `Connection: close`: what is left of the body
+    (unread, or past the drain) makes the connection unusable, and the server closes it;
+    a client told nothing sent its next request into the closed connection ("Server
+    disconnected without sending a response" for 7 in 100 requests after a 413)."""
+    return error_response(413, "body_too_large", message, "QueryError", {"Connection": "close"})
+
+
 def from_api_error(error: ApiError) -> JSONResponse:
     return error_response(error.status, error.code, error.message, error.kind, error.headers)
 

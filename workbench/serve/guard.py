@@ -13,7 +13,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from workbench.serve.errors import error_response
+from workbench.serve.errors import body_too_large, error_response
 from workbench.serve.metrics import Metrics
 
 log = logging.getLogger("workbench.serve")
@@ -140,17 +140,7 @@ async def _drain(receive: Receive, limit: int) -> None:
 
 
 def _too_large(limit: int) -> Any:
-    """The 413 of a refused body. It says `Connection: close`: what is left of the body
-    (unread, or past the drain) makes the connection unusable, and the server closes it;
-    a client told nothing sent its next request into the closed connection ("Server
-    disconnected without sending a response" for 7 in 100 requests after a 413)."""
-    return error_response(
-        413,
-        "body_too_large",
-        f"the body is larger than {limit} bytes",
-        "QueryError",
-        headers={"Connection": "close"},
-    )
+    return body_too_large(f"the body is larger than {limit} bytes")
 
 
 def _content_length(scope: Scope) -> int | None:
