@@ -207,7 +207,8 @@ def test_saved_settings_reach_the_cli_and_the_tui_while_the_tui_holds_the_file(
 
 def test_the_explain_table_shows_every_part_of_a_hits_score(wb, monkeypatch):
     """The misses table reads the keys search writes (`name_boost`, not a key it never
-    writes), the card's similarity and rank and the ranker's logit among them."""
+    writes), the card's similarity and rank, the entity's usage and docstring length and the
+    ranker's logit among them."""
     monkeypatch.syspath_prepend(str(REPO / "notebooks"))
     from relevance_tuning import explain_frame
 
@@ -216,6 +217,9 @@ def test_the_explain_table_shows_every_part_of_a_hits_score(wb, monkeypatch):
     assert frame["expected"].to_list() == [True, False, False, False, False]
     assert frame["card similarity"].to_list() == [h.explain["card_similarity"] for h in hits]
     assert frame["card rank"].to_list() == [h.explain["card_rank"] for h in hits]
+    assert frame["used by libraries"].to_list() == [h.explain["used_by_libraries"] for h in hits]
+    assert frame["doc length"].to_list() == [h.explain["doc_length"] for h in hits]
+    assert frame["class in-degree"].to_list() == [h.explain.get("parent_in_degree") for h in hits]
     assert frame["ranker"].to_list() == [h.explain["ranker"] for h in hits]
     assert frame["public boost"].to_list() == [h.explain["public_boost"] for h in hits]
     assert frame["exact name boost"].to_list() == [h.explain["name_boost"] for h in hits]

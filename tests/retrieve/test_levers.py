@@ -81,10 +81,11 @@ def test_explain_carries_the_graph_prior(wb):
     assert all(h.explain["graph_prior"] == 0 for h in off)
 
 
-def test_in_degrees_from_the_loaded_map_equal_the_per_search_lookup(built_db, embedder):
-    """From the second search the file's whole in-degree and chunk -> entity maps load in
-    the background; the hits, their scores and in-degrees are the same before and after
-    (bm25 mode too, whose chunks map to entities through the second)."""
+def test_usage_from_the_loaded_map_equals_the_per_search_lookup(built_db, embedder):
+    """From the second search the file's whole usage (in-degrees and the libraries that
+    use each entity) and chunk -> entity maps load in the background; the hits, their
+    scores and usage are the same before and after (bm25 mode too, whose chunks map to
+    entities through the second)."""
     from workbench import Workbench
     from workbench.store import queries, signals
 
@@ -93,18 +94,50 @@ def test_in_degrees_from_the_loaded_map_equal_the_per_search_lookup(built_db, em
         before = [bench.search(q, 10) for q in questions]
         bm25_before = [h.path for h in bench.search(questions[1], 10, mode="bm25")]
         bench.settle(timeout=60)
-        assert signals.in_degrees_of(bench.db).loaded, "the in-degree map loaded"
+        assert signals.usage_of(bench.db).loaded, "the usage map loaded"
         assert queries.chunk_owners_of(bench.db).loaded, "the chunk -> entity map loaded"
         bench.clear_caches()
         after = [bench.search(q, 10) for q in questions]
         assert [h.path for h in bench.search(questions[1], 10, mode="bm25")] == bm25_before
+    usage = ("in_degree", "used_by_libraries", "doc_length", "library_size")
     for old, new in zip(before, after, strict=True):
-        assert [(h.path, h.explain["in_degree"], h.score) for h in old] == [
-            (h.path, h.explain["in_degree"], h.score) for h in new
+        assert [(h.path, *(h.explain[k] for k in usage), h.score) for h in old] == [
+            (h.path, *(h.explain[k] for k in usage), h.score) for h in new
         ]
     assert any(h.explain["in_degree"] > 0 for hits in after for h in hits)
+    assert any(h.explain["used_by_libraries"] > 0 for hits in after for h in hits)
 
 
 def test_bm25_and_vector_modes_stay_the_raw_retrievers(wb):
     hits = wb.search("encode a name with idna", 10, mode="bm25")
     assert "graph_prior" not in hits[0].explain
+
+
+def test_explain_carries_what_the_ranker_knows_of_each_entity(wb):
+    """Each hybrid hit's usage by other libraries, its class's in-degree (members), its
+    docstring's length and its library's size, as the file says (counted here in SQL)."""
+    from workbench.store.signals import PRIOR_RELATIONS
+
+    hits = wb.search("parse a response from the server", 25)
+    relations = ", ".join(f"'{r}'" for r in PRIOR_RELATIONS)
+    sizes = dict(wb.db.rows("SELECT library, count(*) FROM entities WHERE is_public GROUP BY library"))
+    users = dict(
+        wb.db.rows(
+            f"""SELECT e.dst, count(DISTINCT e.library) FROM graph_edges e JOIN entities d ON d.path = e.dst
+            WHERE e.relation IN ({relations}) AND e.library <> d.library GROUP BY e.dst"""
+        )
+    )
+    degrees = dict(
+        wb.db.rows(f"SELECT dst, count(*) FROM graph_edges WHERE relation IN ({relations}) GROUP BY dst")
+    )
+    for hit in hits:
+        entity = wb.show(hit.definition_path).entity
+        assert hit.explain["doc_length"] == len(entity.docstring or "")
+        assert hit.explain["library_size"] == sizes[hit.library]
+        assert hit.explain["used_by_libraries"] == users.get(hit.definition_path, 0)
+        if hit.kind in ("method", "property"):
+            assert hit.explain["parent_in_degree"] == degrees.get(entity.parent_path, 0)
+    # wbfixture's `parse_reply` returns h11's `Response`: used by one library besides h11
+    response = [h for h in hits if h.definition_path == "h11._events.Response"]
+    assert response and response[0].explain["used_by_libraries"] == 1
+    assert any(h.explain.get("parent_in_degree", 0) > 0 for h in hits)

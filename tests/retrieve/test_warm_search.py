@@ -49,7 +49,7 @@ def test_warm_search_ranks_as_cold(wb):
         "ranking-rows",
         "display-rows",
         "chunk-owners",
-        "in-degrees",
+        "usage",
         "card-vectors",
     } <= loaded
     for (query, i), expected in cold.items():

@@ -322,9 +322,14 @@ def _search(
                 if parent not in info:
                     info[parent] = _class_row(parent, member_of[parent])
                     paths.append(parent)
-    degrees: dict[str, int] = {}
+    usage: dict[str, signals.Usage] = {}
     if request.mode == "hybrid" and levers.graph_prior > 0:
-        degrees = signals.in_degrees_of(db).get([p for p in paths if p in info])
+        # the classes of member candidates too: a method of a much-used class (`Client.close`)
+        # is more often the answer than one of a class nothing else uses
+        parents = {
+            row["parent_path"] for row in info.values() if row["kind"] in MEMBER_KINDS and row["parent_path"]
+        }
+        usage = signals.usage_of(db).get([*(p for p in paths if p in info), *(parents - info.keys())])
     scored: list[tuple[float, str]] = []
     boosts: dict[str, tuple[float, float, float, float, float]] = {}
     for path in paths:
@@ -340,7 +345,7 @@ def _search(
             members = support.get(path, 0.0)
             name_boost = settings.exact_name_boost if terms and _names_entity(row, terms) else 0.0
             public_boost = settings.public_boost if row["is_public"] else 0.0
-            prior = graph_prior(degrees.get(path, 0), levers.graph_prior)
+            prior = graph_prior(usage.get(path, signals.NO_USAGE).in_degree, levers.graph_prior)
             boosts[path] = (fused_score, members, name_boost, public_boost, prior)
             score = fused_score + members + name_boost + public_boost + prior
         scored.append((score, path))
@@ -361,8 +366,14 @@ def _search(
     # explained only for the hits kept: rounding every candidate's parts cost ~1 ms
     top = []
     for score, path in chosen:
-        parts = (vec.get(path), bm.get(path), boosts.get(path), degrees.get(path, 0))
+        used = usage.get(path, signals.NO_USAGE)
+        parts = (vec.get(path), bm.get(path), boosts.get(path), used.in_degree)
         explain = _explain(request.mode, *parts, named)
+        if request.mode == "hybrid":
+            row = info[path]
+            explain["used_by_libraries"] = used.used_by(row["library"])
+            if row["kind"] in MEMBER_KINDS:
+                explain["parent_in_degree"] = usage.get(row["parent_path"], signals.NO_USAGE).in_degree
         if card_ranks is not None:
             explain["card_rank"] = card_ranks.get(path)
         top.append((score, path, explain))
@@ -381,9 +392,15 @@ def _search(
         info.update(queries.candidate_rows(db, partial))
     for path, row in queries.display_rows(db, whole).items():
         info[path].update(row)
+    sizes = signals.library_sizes(db) if request.mode == "hybrid" else {}
     hits = []
     for rank, (score, path, explain) in enumerate(top, start=1):
         row = info[path]
+        if request.mode == "hybrid":
+            # what the learned ranker knows of the entity alone: how much documentation it
+            # has, and how many public entities its library offers besides
+            explain["doc_length"] = row.get("doc_length") or 0
+            explain["library_size"] = sizes.get(row["library"], 0)
         hits.append(
             Hit(
                 rank=rank,

@@ -272,8 +272,16 @@ def sql_strings(values: Iterable[str]) -> str:
 
 #: What ranking needs of every candidate: short columns, cheap to fetch by path.
 RANKING_COLUMNS = ("path", "public_path", "kind", "library", "name", "is_public", "parent_path")
-#: What a hit shows besides: longer text, fetched only for the hits kept.
-DISPLAY_COLUMNS = ("summary", "signature")
+#: What a hit shows besides: longer text, fetched only for the hits kept (and the length
+#: of its docstring, a feature of the learned ranker).
+DISPLAY_COLUMNS = ("summary", "signature", "doc_length")
+#: columns that are expressions over the table's own
+_COLUMN_SQL = {"doc_length": "length(coalesce(docstring, '')) AS doc_length"}
+
+
+def _select(columns: Iterable[str]) -> str:
+    """The select list of `columns` (names of the entities table's columns or `_COLUMN_SQL`)."""
+    return ", ".join(_COLUMN_SQL.get(c, c) for c in columns)
 
 
 def entity_summaries(
@@ -287,7 +295,7 @@ def entity_summaries(
     if not paths:
         return {}
     keys = ("path", *(c for c in columns if c != "path"))
-    rows = db.rows(f"SELECT {', '.join(keys)} FROM entities WHERE path IN ({sql_strings(paths)})")
+    rows = db.rows(f"SELECT {_select(keys)} FROM entities WHERE path IN ({sql_strings(paths)})")
     return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}
 
 
@@ -337,8 +345,9 @@ def ranking_rows(db: Database, paths: list[str]) -> dict[str, dict[str, Any]]:
 def _display_lookup(db: Database, paths: list[str]) -> dict[str, tuple[Any, ...]]:
     if not paths:
         return {}
-    columns = ", ".join(DISPLAY_COLUMNS)
-    rows = db.rows(f"SELECT path, {columns} FROM entities WHERE path IN ({sql_strings(paths)})")
+    rows = db.rows(
+        f"SELECT path, {_select(DISPLAY_COLUMNS)} FROM entities WHERE path IN ({sql_strings(paths)})"
+    )
     return {r[0]: r[1:] for r in rows}
 
 
@@ -346,7 +355,7 @@ def _all_display_rows(db: Database) -> dict[str, tuple[Any, ...]]:
     """The display columns of every entity a chunk belongs to: ~20 MB for 95k entities
     (3 MB of summaries, 34k of them distinct and shared, and 6 MB of signatures)."""
     rows = db.rows(
-        f"SELECT path, {', '.join(DISPLAY_COLUMNS)} FROM entities "
+        f"SELECT path, {_select(DISPLAY_COLUMNS)} FROM entities "
         "WHERE path IN (SELECT entity_path FROM chunks)"
     )
     shared: dict[str, str] = {}
