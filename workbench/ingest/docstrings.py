@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import griffe
@@ -64,17 +65,45 @@ def parse_docstring(docstring: griffe.Docstring | None) -> tuple[str, list[DocSe
         return "plain", [DocSection(kind="text", text=docstring.value)]
 
 
+#: a line that only shows how a C function is called (`range(stop) -> range object`,
+#: `arange([start,] stop[, step,], dtype=None)`): the signature griffe shows already
+_CALL_LINE = re.compile(r"^[A-Za-z_][\w.]*\(.*\)\s*(?:->.*)?$")
+#: `zip(*iterables, strict=False) --> Yield tuples until an input is exhausted.`
+_CALL_THEN_TEXT = re.compile(r"^[A-Za-z_][\w.]*\(.*\)\s*-->\s*(?P<text>[A-Z].*)$", re.DOTALL)
+
+
 def summary_of(docstring: str) -> str:
-    """The first sentence or line of a docstring, at most 200 characters."""
-    text = docstring.strip()
-    if not text:
+    r"""The first sentence or line of a docstring, at most 200 characters; call lines
+    that open the docstrings of C functions (numpy's, the builtins') are passed over.
+
+    >>> summary_of("range(stop) -> range\nrange(start, stop[, step]) -> range\n\nReturn a range.")
+    'Return a range.'
+    >>> summary_of("zip(*iterables, strict=False) --> Yield tuples until one is exhausted.\n\n>>> zip()")
+    'Yield tuples until one is exhausted.'
+    """
+    paragraphs = [p.strip() for p in docstring.strip().split("\n\n") if p.strip()]
+    while len(paragraphs) > 1 and _only_calls(paragraphs[0]):
+        paragraphs.pop(0)
+    if not paragraphs:
         return ""
-    first = text.split("\n\n", 1)[0].replace("\n", " ").strip()
+    first = paragraphs[0].replace("\n", " ").strip()
+    call = _CALL_THEN_TEXT.match(first)
+    if call:
+        first = call.group("text")
     for end in (". ", ".\n"):
         if end in first:
             first = first.split(end, 1)[0] + "."
             break
     return first if len(first) <= 200 else first[:197].rsplit(" ", 1)[0] + "..."
+
+
+def _only_calls(paragraph: str) -> bool:
+    """Whether a paragraph only shows calls: one per line, or one call over several
+    lines (numpy's `array(object, dtype=None, *,` then `copy=True, ...)`)."""
+    lines = paragraph.splitlines()
+    return all(_CALL_LINE.match(line.strip()) for line in lines) or bool(
+        _CALL_LINE.match(" ".join(paragraph.split()))
+    )
 
 
 def is_deprecated_text(docstring: str) -> bool:

@@ -8,12 +8,15 @@ import griffe
 
 from workbench.errors import LibraryLoadError
 from workbench.ingest.packages import InstalledPackage
+from workbench.ingest.stub_extensions import AttachedDocstrings, OverloadsOnly
 
 logging.getLogger("griffe").setLevel(logging.CRITICAL)
 
 
 def load_package(package: InstalledPackage) -> list[griffe.Object]:
-    """griffe's trees of a package and its companion stubs, read from source (no import).
+    """griffe's trees of a package and its companion stubs, read from source (no import),
+    with the names its stubs declare only as overloads and the docstrings it attaches
+    with `add_newdoc` (`workbench.ingest.stub_extensions`).
 
     The package comes first; companion stub packages (see `companion_stubs`) follow, loaded
     by the same loader so that the package's re-exports point into them.
@@ -21,10 +24,12 @@ def load_package(package: InstalledPackage) -> list[griffe.Object]:
     Raises:
         LibraryLoadError: griffe cannot read the package statically.
     """
+    attached = AttachedDocstrings()
     loader = griffe.GriffeLoader(
         search_paths=[package.search_path, *(p.parent for p in package.companions)],
         allow_inspection=False,
         store_source=True,
+        extensions=griffe.load_extensions(OverloadsOnly(), attached),  # with griffe's dataclasses one
     )
     siblings = []
     for name in package.siblings:
@@ -44,6 +49,7 @@ def load_package(package: InstalledPackage) -> list[griffe.Object]:
         ) from error
     if root.is_alias:
         raise LibraryLoadError(f"'{package.name}' resolves to an alias, not a package")
+    attached.apply(loader.modules_collection)
     return roots
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from workbench.errors import UnknownLibraryError
 
 #: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
-EXTRACTOR_VERSION = "5"  # 5: re-exports follow __all__, star imports, `x as x` and package inits
+EXTRACTOR_VERSION = "6"  # 6: assignments, stub-only overloads, add_newdoc docstrings, call-line summaries
 
 
 @dataclass(frozen=True)

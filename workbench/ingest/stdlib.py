@@ -30,6 +30,7 @@ from workbench.errors import LibraryLoadError
 from workbench.ingest.extract import Extraction, content_hash, extract
 from workbench.ingest.identifiers import is_public_path
 from workbench.ingest.packages import InstalledPackage
+from workbench.ingest.stub_extensions import OverloadsOnly
 
 #: the library name the standard library is indexed under
 STDLIB = "stdlib"
@@ -163,7 +164,7 @@ def read_stdlib(package: InstalledPackage, only: list[str] | None = None) -> Ext
             search_paths=[root],
             allow_inspection=False,
             store_source=True,
-            extensions=griffe.Extensions(_Overloaded()),
+            extensions=griffe.Extensions(OverloadsOnly()),
         )
         trees = []
         for name in names:
@@ -244,18 +245,6 @@ def _fill_from_runtime(module: griffe.Object) -> None:
         if member.is_attribute and (inspect.isroutine(value) or inspect.isclass(value)):
             _set_docstring(member, value.__doc__)  # `shutil.rmtree: _RmtreeType` in the stub
         _fill_object(member, value)
-
-
-class _Overloaded(griffe.Extension):
-    """Stubs declare `str.split`, `open` and `asyncio.gather` only as overloads, which
-    griffe keeps beside the members: the last overload (the most general, by typeshed's
-    habit) becomes the member, as each module or class is visited (so that star imports,
-    expanded once the package is loaded, take it along)."""
-
-    def on_members(self, *, obj: griffe.Object, **kwargs: object) -> None:
-        for name, overloads in list(getattr(obj, "overloads", {}).items()):
-            if name not in obj.members and overloads:
-                obj.set_member(name, overloads[-1])
 
 
 def _fill_object(obj: griffe.Object, value: object) -> None:
