@@ -763,7 +763,7 @@ class Workbench:
         questions, times = self._ranker_questions(cases)
         report = ranker.cross_validate(questions, folds)
         if ranker.fittable(questions):
-            model = ranker.export(ranker.fit(questions), len(questions))
+            model = ranker.export(ranker.fit(questions), questions)
             for i, question in enumerate(questions):
                 started = time.perf_counter()
                 copies = [replace(h, explain=dict(h.explain)) for h in question.hits]
@@ -785,7 +785,7 @@ class Workbench:
                 f"cannot fit a ranker: the top {ranker.DEPTH} of these questions hold no answer "
                 "(or only answers); use a set with more questions"
             )
-        return ranker.export(ranker.fit(questions), len(questions))
+        return ranker.export(ranker.fit(questions), questions)
 
     def fit_ranker(self, cases: list[EvalCase]) -> RankerModel:
         """Fit the learned ranker on every usable case and save it in the file, where every
@@ -804,13 +804,40 @@ class Workbench:
         self.clear_caches()
         return model
 
+    def evaluate_apart(self, cases: list[EvalCase]) -> tuple[list[AblationRow], list[EvalCase]]:
+        """Hybrid without and with the learned ranker every face applies (the file's, else
+        the shipped one) on the cases it was not fitted on: how it does on questions it
+        never saw, the figure a cross-validation only estimates.
+
+        Returns:
+            (the two rows, the cases left out because the ranker was fitted on them).
+        """
+        from workbench.retrieve import ranker
+
+        model = search_module.ranker_in_use(self.db)
+        seen = set(model.fitted_on) if model is not None else set()
+        fitted = [c for c in cases if ranker.question_key(c.question) in seen]
+        relevant, usable, _ = self._relevant([c for c in cases if c not in fitted])
+        if not usable:
+            return [], fitted
+        self.embedder.load()
+        self.clear_caches()
+        rows = [
+            ("hybrid", Levers(learned_ranker=False)),
+            ("+ learned_ranker (as every face applies it)", Levers()),
+        ]
+        return ablation.ablate(usable, relevant, self._top10, rows=rows), fitted
+
+    def _top10(self, question: str, levers: Levers) -> list[Hit]:
+        return self.search(question, 10, levers=levers)
+
     def evaluate_levers(self, cases: list[EvalCase]) -> list[AblationRow]:
         """Hybrid search with each ranking lever on and off (see `workbench.retrieve.ablation`);
         each row's latency includes embedding the question (the model is loaded first)."""
         relevant, usable, _ = self._relevant(cases)
         self.embedder.load()
         self.clear_caches()
-        return ablation.ablate(usable, relevant, lambda q, levers: self.search(q, 10, levers=levers))
+        return ablation.ablate(usable, relevant, self._top10)
 
     def evaluate_multihop(self, cases: list[MultiHopCase], k: int = 5) -> MultiHopReport:
         """Search alone against the planner (search + graph) on multi-hop questions.

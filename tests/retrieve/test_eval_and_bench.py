@@ -43,6 +43,30 @@ def test_eval_reports_three_modes_and_skips_unindexed(built_db: Path, eval_set: 
     assert len(held_out) == 1 and held_out[0]["n"] == 4 and held_out[0]["p95_ms"] > 0
 
 
+def test_eval_scores_the_ranker_in_use_on_questions_written_apart(built_db: Path, eval_set: Path, tmp_path):
+    apart = tmp_path / "apart.jsonl"
+    apart.write_text(
+        json.dumps(
+            {
+                "id": "a1",
+                "question": "close the client and its connections",
+                "expected": ["wbfixture.Client.close"],
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "a2", "question": "nothing indexed", "expected": ["nowhere.at_all"]})
+        + "\n"
+    )
+    args = ("eval", "--set", str(eval_set), "--no-multihop", "--db", str(built_db))
+    result = run_cli(*args, "--holdout-set", str(apart), "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)["holdout"]
+    assert [r["name"] for r in rows] == ["hybrid", "+ learned_ranker (as every face applies it)"]
+    assert all(r["n"] == 1 for r in rows)
+    table = run_cli(*args, "--holdout-set", str(apart))
+    assert "questions written apart (apart.jsonl, 1): never fitted on" in table.output
+
+
 def test_eval_table_lists_misses(built_db: Path, eval_set: Path):
     result = run_cli("eval", "--set", str(eval_set), "--misses", "--db", str(built_db))
     assert result.exit_code == 0

@@ -120,7 +120,7 @@ def test_explain_carries_what_the_ranker_knows_of_each_entity(wb):
 
     hits = wb.search("parse a response from the server", 25)
     relations = ", ".join(f"'{r}'" for r in PRIOR_RELATIONS)
-    sizes = dict(wb.db.rows("SELECT library, count(*) FROM entities WHERE is_public GROUP BY library"))
+    sizes = dict(wb.db.rows("SELECT library, count(*) FROM entities GROUP BY library"))
     users = dict(
         wb.db.rows(
             f"""SELECT e.dst, count(DISTINCT e.library) FROM graph_edges e JOIN entities d ON d.path = e.dst

@@ -52,7 +52,7 @@ def test_cross_validation_learns_a_signal_that_generalises():
 
 def test_the_exported_model_orders_like_the_fitted_one_and_survives_json():
     questions = _questions(10)
-    model = ranker.export(ranker.fit(questions), len(questions))
+    model = ranker.export(ranker.fit(questions), questions)
     again = ranker.RankerModel.from_json(model.to_json())
     assert again == model
     reranked = ranker.apply(again, list(questions[0].hits), questions[0].query)
@@ -63,7 +63,7 @@ def test_the_exported_model_orders_like_the_fitted_one_and_survives_json():
 
 def test_shown_scores_follow_the_re_ordered_ranks_and_explain_keeps_hybrids():
     questions = _questions(10)
-    model = ranker.export(ranker.fit(questions), len(questions))
+    model = ranker.export(ranker.fit(questions), questions)
     hits = [_hit(f"lib.x.c{i}", i + 1, in_degree=500 if i == 2 else 0) for i in range(8)]
     for i, hit in enumerate(hits):
         hit.score = 0.05 - i * 0.001  # hybrid's descending scores
@@ -80,7 +80,7 @@ def test_shown_scores_follow_the_re_ordered_ranks_and_explain_keeps_hybrids():
 
 def test_hits_past_the_depth_whose_card_ranks_high_join_the_re_ordered_head():
     questions = _questions(10)
-    model = replace(ranker.export(ranker.fit(questions), len(questions)), depth=3, card_union=2)
+    model = replace(ranker.export(ranker.fit(questions), questions), depth=3, card_union=2)
     hits = [_hit(f"lib.x.c{i}", i + 1) for i in range(8)]
     for i, hit in enumerate(hits):
         hit.score = 0.05 - i * 0.001
@@ -116,6 +116,7 @@ def test_a_saved_ranker_is_used_by_every_later_search(indexed, embedder):
     ]
     shipped = ranker.bundled()
     assert shipped is not None and shipped.trained_on > 100  # fitted on the bundled set
+    assert len(shipped.fitted_on) == shipped.trained_on  # and it says which questions
     with Workbench(path, embedder=embedder) as wb:
         # a file with no ranker of its own uses the one the workbench ships
         before = {h.path: h.explain["ranker"] for h in wb.search("fetch a url", 5)}
@@ -125,7 +126,16 @@ def test_a_saved_ranker_is_used_by_every_later_search(indexed, embedder):
     with Workbench(path, read_only=False, embedder=embedder) as wb:
         model = wb.fit_ranker(cases)
         assert model.trained_on == 5
+        assert set(model.fitted_on) == {ranker.question_key(c.question) for c in cases}
     with Workbench(path, embedder=embedder) as wb:
+        # questions written apart: the ones the file's ranker was fitted on are left out
+        # (spelt differently or not), the others scored with and without it
+        apart = EvalCase("f", "close the client and its pooled connections", ["wbfixture.Client.close"])
+        again = EvalCase("g", "Read a comma  separated FILE", ["wbfixture.read_csv"])
+        rows, fitted = wb.evaluate_apart([cases[0], apart, again])
+        assert [c.id for c in fitted] == ["a", "g"]
+        assert [r.name for r in rows] == ["hybrid", "+ learned_ranker (as every face applies it)"]
+        assert all(r.n == 1 for r in rows) and not rows[0].levers.learned_ranker
         hits = wb.search("fetch a url", 5)
         assert hits and all("ranker" in h.explain for h in hits)
         # the file's own ranker, not the shipped one: other weights, other logits

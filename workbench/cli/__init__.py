@@ -13,13 +13,14 @@ from typing import Any
 
 import click
 
-from workbench.cli.common import console as _console
 from workbench.cli.common import (
+    DEFAULT_HOLDOUT_SET,
     db_option,
     eval_set_option,
     multihop_set_option,
     reports_errors,
 )
+from workbench.cli.common import console as _console
 from workbench.cli.common import open_workbench as _open
 from workbench.cli.doctor_command import doctor
 from workbench.cli.graph_commands import ask, graph
@@ -209,6 +210,14 @@ def compact(destination: Path | None, db_path: Path | None) -> None:
 @eval_set_option("JSON-lines evaluation set.")
 @multihop_set_option("Multi-hop questions: search alone against search + graph (skipped if absent).")
 @click.option("--no-multihop", is_flag=True, help="Only the lookup questions.")
+@click.option(
+    "--holdout-set",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_HOLDOUT_SET,
+    show_default=True,
+    help="Questions written apart, never fitted on: hybrid with and without the ranker every "
+    "face applies (skipped if absent, or with --no-ablation).",
+)
 @click.option("--calibrate", is_flag=True, help="Fit confidence calibration and print its reliability.")
 @click.option("--misses", is_flag=True, help="List the questions each mode missed in its top 10.")
 @click.option(
@@ -242,6 +251,7 @@ def eval_command(
     eval_set: Path,
     multihop_set: Path,
     no_multihop: bool,
+    holdout_set: Path,
     calibrate: bool,
     misses: bool,
     modes: tuple[str, ...],
@@ -253,7 +263,8 @@ def eval_command(
 ) -> None:
     """Recall@1/5/10, MRR@10 and nDCG@10 of bm25, vector and hybrid side by side, the
     ablation of hybrid's ranking levers (the learned ranker by 5-fold cross-validation),
-    then multi-hop success of hybrid alone against hybrid + graph.
+    the ranker as applied on questions written apart (never fitted on), then multi-hop
+    success of hybrid alone against hybrid + graph.
 
     Example: workbench eval --set data/eval/questions.jsonl --misses --calibrate
     """
@@ -274,6 +285,9 @@ def eval_command(
         unfitted = Levers(learned_ranker=False)
         rows, skipped = wb.evaluate(cases, modes or ("bm25", "vector", "hybrid"), levers=unfitted)
         levers = [*wb.evaluate_levers(cases), wb.cross_validate_ranker(cases)] if ablation else []
+        apart: tuple[list, list] | None = None
+        if ablation and holdout_set.exists() and holdout_set.resolve() != eval_set.resolve():
+            apart = wb.evaluate_apart(load_cases(holdout_set))
         report = wb.evaluate_multihop(hop_cases) if hop_cases else None
     if fit_ranker and ranker_out:
         with _open(db_path) as wb:
@@ -300,6 +314,9 @@ def eval_command(
             payload["multihop_skipped"] = [c.id for c in report.skipped]
         if levers:
             payload["ablation"] = [asdict(r) for r in levers]
+        if apart:
+            payload["holdout"] = [asdict(r) for r in apart[0]]
+            payload["holdout_fitted_on"] = [c.id for c in apart[1]]
         if fitted:
             payload["calibration"] = {
                 k: {
@@ -317,6 +334,10 @@ def eval_command(
         from workbench.cli.render import render_ablation
 
         render_ablation(console, levers)
+    if apart:
+        from workbench.cli.render import render_holdout
+
+        render_holdout(console, holdout_set, *apart)
     if report:
         render_multihop(console, report, show_misses=misses)
     if fitted:

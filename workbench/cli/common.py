@@ -15,6 +15,8 @@ from workbench.errors import WorkbenchError
 
 DEFAULT_EVAL_SET = Path("data") / "eval" / "questions.jsonl"
 DEFAULT_MULTIHOP_SET = Path("data") / "eval" / "multihop.jsonl"
+#: questions written apart from the bundled set, which no ranker is fitted on
+DEFAULT_HOLDOUT_SET = Path("data") / "eval" / "holdout.jsonl"
 
 
 def console(stderr: bool = False) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console, Group
@@ -258,6 +259,21 @@ def render_update_bench(console: Console, result: dict[str, Any]) -> None:
         *(f"{result[k]:.2f}" if isinstance(result[k], float) else str(result[k]) for _, k in columns)
     )
     console.print(table)
+
+
+def render_holdout(console: Console, path: Path, rows: list, fitted_on: list) -> None:
+    """The ranker every face applies on questions written apart from the ones it was
+    fitted on, beside hybrid without it."""
+    n = rows[0].n if rows else 0
+    table = Table(title=f"questions written apart ({path.name}, {n}): never fitted on")
+    for col in ("search", "R@1", "R@5", "R@10", "MRR", "nDCG", "p95 ms"):
+        table.add_column(col, justify="right" if col != "search" else "left")
+    for r in rows:
+        table.add_row(r.name, *_metric_cells(r), f"{r.p95_ms:.0f}")
+    console.print(table)
+    if fitted_on:
+        ids = ", ".join(c.id for c in fitted_on[:5]) + (" ..." if len(fitted_on) > 5 else "")
+        console.print(f"left out: the ranker was fitted on {len(fitted_on)} of them ({ids})")
 
 
 def render_ablation(console: Console, rows: list) -> None:

@@ -70,11 +70,13 @@ def ablate(
     relevant: dict[str, set[str]],
     search: Callable[[str, Levers], list[Hit]],
     levers: Levers | None = None,
+    rows: list[tuple[str, Levers]] | None = None,
 ) -> list[AblationRow]:
-    """Score hybrid search once per lever set of `variants`; `search(question, levers)`
-    returns the top 10 and is timed (p50/p95 per row, embedding included)."""
+    """Score hybrid search once per lever set of `rows` (by default `variants`);
+    `search(question, levers)` returns the top 10 and is timed (p50/p95 per row,
+    embedding included)."""
     out = []
-    for name, chosen in variants(levers):
+    for name, chosen in rows or variants(levers):
         times: list[float] = []
 
         def run(question: str, _mode: str, chosen: Levers = chosen, times: list[float] = times) -> list[Hit]:

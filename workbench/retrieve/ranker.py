@@ -10,6 +10,7 @@ folds, so a gain that only fits the questions it was fitted to cannot show.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import random
@@ -242,6 +243,9 @@ class RankerModel:
     trained_on: int = 0
     pool: int = POOL
     card_union: int = CARD_UNION
+    #: `question_key` of each question it was fitted on: `workbench eval` scores it only
+    #: on questions it was not fitted on (empty in rankers saved before it was recorded)
+    fitted_on: tuple[str, ...] = ()
 
     def logit(self, row: list[float]) -> float:
         return self.intercept + sum(
@@ -271,8 +275,18 @@ def bundled() -> RankerModel | None:
         return None
 
 
-def export(fitted: Fitted, trained_on: int) -> RankerModel:
-    """A model from `fit` as a `RankerModel` (plain numbers)."""
+def question_key(query: str) -> str:
+    """A short digest of a question's words (case and spacing aside), recorded for each
+    question a ranker is fitted on.
+
+    >>> question_key("Split a string  on whitespace") == question_key("split a string on whitespace")
+    True
+    """
+    return hashlib.blake2b(" ".join(query.lower().split()).encode(), digest_size=5).hexdigest()
+
+
+def export(fitted: Fitted, questions: Sequence[Question]) -> RankerModel:
+    """A model from `fit` on `questions` as a `RankerModel` (plain numbers)."""
     scaler, regression = fitted.scaler, fitted.regression
     return RankerModel(
         features=FEATURES,
@@ -280,7 +294,8 @@ def export(fitted: Fitted, trained_on: int) -> RankerModel:
         scale=tuple(float(v) for v in scaler.scale_),
         coef=tuple(float(v) for v in regression.coef_[0]),
         intercept=0.0,  # pairwise: only differences within a question count
-        trained_on=trained_on,
+        trained_on=len(questions),
+        fitted_on=tuple(sorted({question_key(q.query) for q in questions})),
     )
 
 

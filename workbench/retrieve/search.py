@@ -265,6 +265,11 @@ def _ranker(db: Database) -> ranker.RankerModel | None:
     return _RANKERS[db]
 
 
+def ranker_in_use(db: Database) -> ranker.RankerModel | None:
+    """The learned ranker hybrid searches of this file apply (see `_ranker`)."""
+    return _ranker(db)
+
+
 def forget_ranker(db: Database) -> None:
     """Read the saved ranker again at the next search (after it was saved or removed)."""
     _RANKERS.pop(db, None)
