@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from click.testing import CliRunner, Result
 
 from workbench.cli import main
+
+if TYPE_CHECKING:
+    from workbench.ingest.extract import Extraction
 
 
 def run_cli(*args: str) -> Result:
@@ -89,3 +93,15 @@ def write_site(site: Path, name: str, files: dict[str, str], top_level: tuple[st
     record = [*files, f"{name}-1.0.dist-info/RECORD"]
     (dist / "RECORD").write_text("".join(f"{entry},,\n" for entry in record))
     return site
+
+
+def extract_written(site: Path, name: str, files: dict[str, str], on_path) -> Extraction:
+    """The extraction of a package written for a test (`write_site`), found on sys.path
+    (`on_path`, the fixture) and loaded statically, as an ingest reads it."""
+    from workbench.ingest.extract import extract
+    from workbench.ingest.loader import load_package
+    from workbench.ingest.packages import find_package
+
+    on_path(write_site(site, name, files))
+    package = find_package(name)
+    return extract(package, load_package(package))

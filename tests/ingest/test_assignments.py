@@ -9,11 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import write_site
+from tests.helpers import extract_written
 from workbench.ingest.chunking import chunk_entities
-from workbench.ingest.extract import extract
-from workbench.ingest.loader import load_package
-from workbench.ingest.packages import find_package
 
 FILES = {
     "wbassign/__init__.py": (
@@ -54,10 +51,7 @@ FILES = {
 
 @pytest.fixture
 def extraction(tmp_path: Path, on_path):
-    site = write_site(tmp_path / "site", "wbassign", FILES)
-    on_path(site)
-    package = find_package("wbassign")
-    return extract(package, load_package(package))
+    return extract_written(tmp_path / "site", "wbassign", FILES, on_path)
 
 
 @pytest.fixture

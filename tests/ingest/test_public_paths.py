@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import write_site
-from workbench.ingest.extract import extract
-from workbench.ingest.loader import load_package
-from workbench.ingest.packages import find_package
+from tests.helpers import extract_written
 
 FILES = {
     # a package __init__ without __all__: its imports from below it are re-exports
@@ -38,10 +35,7 @@ FILES = {
 
 @pytest.fixture
 def paths(tmp_path: Path, on_path) -> dict:
-    site = write_site(tmp_path / "site", "wbpaths", FILES)
-    on_path(site)
-    package = find_package("wbpaths")
-    extraction = extract(package, load_package(package))
+    extraction = extract_written(tmp_path / "site", "wbpaths", FILES, on_path)
     return {"entities": {e.path: e for e in extraction.entities}, "aliases": set(extraction.aliases)}
 
 

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import write_site
+from tests.helpers import extract_written
 from workbench.ingest.chunking import chunk_entities
 from workbench.ingest.docstrings import summary_of
-from workbench.ingest.extract import extract
-from workbench.ingest.loader import load_package
-from workbench.ingest.packages import find_package
 
 FILES = {
     "wbnumeric/__init__.py": '"""Numbers."""\n\nfrom wbnumeric.core.multiarray import arange, ndarray\n',
@@ -44,10 +41,7 @@ FILES = {
 
 @pytest.fixture
 def entities(tmp_path: Path, on_path) -> dict:
-    site = write_site(tmp_path / "site", "wbnumeric", FILES)
-    on_path(site)
-    package = find_package("wbnumeric")
-    return {e.path: e for e in extract(package, load_package(package)).entities}
+    return {e.path: e for e in extract_written(tmp_path / "site", "wbnumeric", FILES, on_path).entities}
 
 
 def test_a_function_the_stub_declares_only_as_overloads_is_indexed(entities):

@@ -265,23 +265,23 @@ def render_holdout(console: Console, path: Path, rows: list, fitted_on: list) ->
     """The ranker every face applies on questions written apart from the ones it was
     fitted on, beside hybrid without it."""
     n = rows[0].n if rows else 0
-    table = Table(title=f"questions written apart ({path.name}, {n}): never fitted on")
-    for col in ("search", "R@1", "R@5", "R@10", "MRR", "nDCG", "p95 ms"):
-        table.add_column(col, justify="right" if col != "search" else "left")
-    for r in rows:
-        table.add_row(r.name, *_metric_cells(r), f"{r.p95_ms:.0f}")
-    console.print(table)
+    _print_rows(console, f"questions written apart ({path.name}, {n}): never fitted on", "search", rows)
     if fitted_on:
         ids = ", ".join(c.id for c in fitted_on[:5]) + (" ..." if len(fitted_on) > 5 else "")
         console.print(f"left out: the ranker was fitted on {len(fitted_on)} of them ({ids})")
 
 
-def render_ablation(console: Console, rows: list) -> None:
-    """Hybrid search with each lever on and off: quality and latency per row."""
-    n = rows[0].n if rows else 0
-    table = Table(title=f"ablation: hybrid, each lever off in turn ({n} questions)")
-    for col in ("levers", "R@1", "R@5", "R@10", "MRR", "nDCG", "p95 ms"):
-        table.add_column(col, justify="right" if col != "levers" else "left")
+def _print_rows(console: Console, title: str, first: str, rows: list) -> None:
+    """Rows of hybrid search's metrics and p95 latency, each named in column `first`."""
+    table = Table(title=title)
+    for col in (first, "R@1", "R@5", "R@10", "MRR", "nDCG", "p95 ms"):
+        table.add_column(col, justify="right" if col != first else "left")
     for r in rows:
         table.add_row(r.name, *_metric_cells(r), f"{r.p95_ms:.0f}")
     console.print(table)
+
+
+def render_ablation(console: Console, rows: list) -> None:
+    """Hybrid search with each lever on and off: quality and latency per row."""
+    n = rows[0].n if rows else 0
+    _print_rows(console, f"ablation: hybrid, each lever off in turn ({n} questions)", "levers", rows)
