@@ -816,8 +816,10 @@ class Workbench:
 
         model = search_module.ranker_in_use(self.db)
         seen = set(model.fitted_on) if model is not None else set()
-        fitted = [c for c in cases if ranker.question_key(c.question) in seen]
-        relevant, usable, _ = self._relevant([c for c in cases if c not in fitted])
+        fitted, unseen = [], []
+        for case in cases:
+            (fitted if ranker.question_key(case.question) in seen else unseen).append(case)
+        relevant, usable, _ = self._relevant(unseen)
         if not usable:
             return [], fitted
         self.embedder.load()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import inspect
 from collections.abc import Iterator
 
 import griffe
@@ -110,8 +111,6 @@ def _is_text(node: ast.expr) -> bool:
 def _clean(text: str) -> str:
     """The docstring as `inspect.cleandoc` gives it, without a leading C signature block
     (`arange(start, stop)` then `--`, numpy's `__text_signature__` convention)."""
-    import inspect
-
     cleaned = inspect.cleandoc(text)
     head, sep, rest = cleaned.partition("\n--\n")
     if sep and "(" in head and "\n\n" not in head.strip():

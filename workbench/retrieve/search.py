@@ -237,7 +237,7 @@ def search(
     # lookup, which hybrid's exact-name boost ranks; the learned ranker was fitted on
     # questions in users' words (1 of 318 names code) and put exact names below prose
     terms = _identifier_terms(request.query)
-    model = _ranker(db) if levers.learned_ranker and not terms else None
+    model = ranker_in_use(db) if levers.learned_ranker and not terms else None
     if model is not None:
         request = replace(request, k=max(request.k, model.depth))
         settings = replace(settings, candidates=max(settings.candidates, model.pool))
@@ -255,19 +255,14 @@ def search(
 _RANKERS: weakref.WeakKeyDictionary[Database, ranker.RankerModel | None] = weakref.WeakKeyDictionary()
 
 
-def _ranker(db: Database) -> ranker.RankerModel | None:
-    """The learned ranker saved in the file, else the one the workbench ships
-    (`ranker.bundled`), read once per open file."""
+def ranker_in_use(db: Database) -> ranker.RankerModel | None:
+    """The learned ranker hybrid searches of this file apply: the one saved in the file,
+    else the one the workbench ships (`ranker.bundled`), read once per open file."""
     if db not in _RANKERS:
         text = db.meta(ranker.META_KEY)
         saved = ranker.RankerModel.from_json(text) if text else None
         _RANKERS[db] = saved or ranker.bundled()
     return _RANKERS[db]
-
-
-def ranker_in_use(db: Database) -> ranker.RankerModel | None:
-    """The learned ranker hybrid searches of this file apply (see `_ranker`)."""
-    return _ranker(db)
 
 
 def forget_ranker(db: Database) -> None:
@@ -403,7 +398,7 @@ def _search(
         row = info[path]
         if request.mode == "hybrid":
             # what the learned ranker knows of the entity alone: how much documentation it
-            # has, and how many public entities its library offers besides
+            # has, and how many entities its library holds
             explain["doc_length"] = row.get("doc_length") or 0
             explain["library_size"] = sizes.get(row["library"], 0)
         hits.append(

@@ -359,7 +359,10 @@ def _all_display_rows(db: Database) -> dict[str, tuple[Any, ...]]:
         "WHERE path IN (SELECT entity_path FROM chunks)"
     )
     shared: dict[str, str] = {}
-    return {path: tuple(shared.setdefault(v, v) if v else v for v in rest) for path, *rest in rows}
+    return {
+        path: tuple(shared.setdefault(v, v) if isinstance(v, str) and v else v for v in rest)
+        for path, *rest in rows
+    }
 
 
 def display_rows_of(db: Database) -> BackgroundMap[str, tuple[Any, ...]]:
