@@ -29,6 +29,16 @@ FILES = {
         '    def create_repo(self, name: str) -> None:\n        """Create a repository."""\n\n\n'
         "api = Api()\ncreate_repo = api.create_repo\n"
     ),
+    # a class rebound to what a function makes of it, as transformers' auto classes
+    "wbassign/auto.py": (
+        "class _BaseAuto:\n    @classmethod\n    def from_pretrained(cls, name):\n"
+        '        """Load a model by name."""\n\n\n'
+        'def auto_class_update(cls, head_doc=""):\n    """Fill in a class\'s docstring."""\n'
+        "    return cls\n\n\n"
+        "class AutoModel(_BaseAuto):\n    pass\n\n\nAutoModel = auto_class_update(AutoModel)\n\n\n"
+        "class AutoModelForZeroShot(_BaseAuto):\n    pass\n\n\n"
+        'AutoModelForZeroShot = auto_class_update(AutoModelForZeroShot, head_doc="zero shot")\n'
+    ),
     "wbassign/bars.py": (
         "import sys\n\n\n"
         'class bar_notebook:\n    """A progress bar in a notebook."""\n\n\n'
@@ -103,3 +113,14 @@ def test_a_class_is_documented_by_its_init_or_described_by_its_methods(extractio
     # a documented class lists its members by name only
     assert "Members: ring" in texts["wbassign.widgets.Bell"]
     assert "(Ring once.)" not in texts["wbassign.widgets.Bell"]
+
+
+def test_a_class_rebound_by_a_function_of_itself_stays_the_class(extraction, entities):
+    aliases = dict(extraction.aliases)
+    assert entities["wbassign.auto.AutoModel"].kind == "class"
+    assert "wbassign.auto.AutoModel" not in aliases  # not `auto_class_update`
+    # what it inherits from its private base is reachable under it
+    assert aliases["wbassign.auto.AutoModel.from_pretrained"] == "wbassign.auto._BaseAuto.from_pretrained"
+    # of heirs with as many members, the shortest names it
+    inherited = entities["wbassign.auto._BaseAuto.from_pretrained"]
+    assert inherited.public_path == "wbassign.auto.AutoModel.from_pretrained"

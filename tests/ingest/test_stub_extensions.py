@@ -69,4 +69,6 @@ def test_a_call_line_is_no_summary():
     )
     assert summary_of("array(object, dtype=None, *,\n  copy=True)\n\nMake one.") == "Make one."
     assert summary_of("f(x)") == "f(x)"  # nothing else to say: the call line stays
+    # a text signature over several lines, ended by `--` (numpy's `concatenate`)
+    assert summary_of("concatenate(\n    arrays,\n    axis=0,\n)\n--\n\nJoin arrays.") == "Join arrays."
     assert summary_of("Call f(x) to start.\n\nMore.") == "Call f(x) to start."

@@ -12,6 +12,10 @@ Three shapes leave an undocumented attribute where the runtime has a documented 
 
 Only unindented assignments count: one under `if sys.platform == ...` (`filelock.FileLock`)
 names a different object per platform, and griffe keeps only the last one it read.
+
+A fourth shape rebinds a class to what a function makes of it, `AutoModel =
+auto_class_update(AutoModel)` (transformers' 40 auto classes): at run time that is the
+class, decorated; griffe keeps the attribute, so `ClassRebinds` puts the class back.
 """
 
 from __future__ import annotations
@@ -19,6 +23,26 @@ from __future__ import annotations
 from typing import Any
 
 import griffe
+
+
+class ClassRebinds(griffe.Extension):
+    """Keeps a module's class where `Name = function(Name, ...)` rebinds it (see above)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.classes: dict[str, griffe.Class] = {}
+
+    def on_class_instance(self, *, cls: griffe.Class, **kwargs: object) -> None:
+        self.classes[cls.path] = cls
+
+    def on_attribute_instance(self, *, attr: griffe.Attribute, **kwargs: object) -> None:
+        value, parent = attr.value, attr.parent
+        if not (isinstance(value, griffe.ExprCall) and parent is not None and parent.is_module):
+            return
+        first = value.arguments[0] if value.arguments else None
+        cls = self.classes.get(attr.path)
+        if isinstance(first, griffe.ExprName) and first.name == attr.name and cls is not None:
+            parent.set_member(attr.name, cls)
 
 
 def is_top_level(obj: griffe.Object) -> bool:

@@ -99,10 +99,13 @@ def summary_of(docstring: str) -> str:
 
 def _only_calls(paragraph: str) -> bool:
     """Whether a paragraph only shows calls: one per line, or one call over several
-    lines (numpy's `array(object, dtype=None, *,` then `copy=True, ...)`)."""
+    lines (numpy's `array(object, dtype=None, *,` then `copy=True, ...)`), ended or
+    not by the `--` line of a text signature."""
     lines = paragraph.splitlines()
+    if len(lines) > 1 and lines[-1].strip() == "--":  # `__text_signature__`'s end mark
+        lines = lines[:-1]
     return all(_CALL_LINE.match(line.strip()) for line in lines) or bool(
-        _CALL_LINE.match(" ".join(paragraph.split()))
+        _CALL_LINE.match(" ".join(" ".join(lines).split()))
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,14 +163,25 @@ def _reexports_without_all(module: griffe.Object, name: str, alias: griffe.Alias
     `httpx/__init__.py`), and only what lives below it or in a companion root (compiled
     cores, stubs). A plain module imports to use: `rich.box` imports `Table` from
     `rich.table` (under `TYPE_CHECKING`), which does not make `rich.box.Table` a public path
-    for it, and neither does an `__init__` importing from elsewhere in its own library.
+    for it, and neither does an `__init__` importing from elsewhere in its own library. A
+    plain module does re-export what it imports from a compiled module (`pyarrow.csv`).
     """
     if getattr(alias, "wildcard_imported", False) or _redundant_alias(module, name, alias):
         return True
     if not getattr(module, "is_init_module", False):
-        return False
+        return _from_compiled_module(alias)
     root = module.path.split(".", 1)[0]
     return target.startswith(module.path + ".") or target.split(".", 1)[0] != root
+
+
+def _from_compiled_module(alias: griffe.Alias) -> bool:
+    """The import brings a name out of a compiled module read at run time: `pyarrow.csv`
+    imports `read_csv` from `pyarrow._csv`, whose only public face it is."""
+    try:
+        filepath = alias.final_target.module.filepath
+    except Exception:  # a dangling alias, or a module without a single file
+        return False
+    return str(filepath).endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
 
 def _redundant_alias(module: griffe.Object, name: str, alias: griffe.Alias) -> bool:
@@ -198,6 +210,10 @@ class _Walker:
         self.assignments: dict[str, Any] = {}
         #: submodules a package's `__init__` rebinds by importing their namesake from them
         self.shadowed: dict[str, str] = {}
+        #: classes with public names, whose private bases' members they inherit
+        self.classes: list[griffe.Object] = []
+        #: a private base's member -> (members of the inheriting class, alias) for each heir
+        self.inherited_by: dict[str, list[tuple[int, int, str]]] = {}
 
     def walk(self, obj: griffe.Object) -> None:
         self.add(obj)
@@ -215,6 +231,8 @@ class _Walker:
                 self.walk(member)
             else:
                 self.add(member)
+            if member.is_class and not is_private_name(name):
+                self.classes.append(member)
 
     def add_alias(self, parent: griffe.Object, name: str, alias: griffe.Alias) -> None:
         if not parent.is_module:
@@ -230,6 +248,51 @@ class _Walker:
         elif is_private_name(name) or not _reexports_without_all(parent, name, alias, target):
             return
         self.raw_aliases[f"{parent.path}.{name}"] = target
+
+    def add_inherited(self) -> None:
+        """`Class.name` for what a class inherits from private bases, up to its first public
+        one: `pyarrow.Table.to_pandas` is `pyarrow.lib._PandasConvertible.to_pandas`,
+        `httpx.Client.headers` is `httpx._client.BaseClient.headers`. Members of public
+        bases (a public path, or re-exported at one) keep their own path
+        (`transformers.PreTrainedModel.save_pretrained`)."""
+        exported = {target for alias, target in self.raw_aliases.items() if is_public_path(alias)}
+        for cls in self.classes:
+            self._inherit(cls, exported)
+
+    def _inherit(self, cls: griffe.Object, exported: set[str]) -> None:
+        try:
+            mro = cls.mro()
+        except Exception:  # a base griffe cannot resolve
+            return
+        seen = set(cls.members)
+        for base in mro:
+            public = is_public_path(base.path) or base.path in exported
+            if public or base.path.split(".", 1)[0] not in self.root_names:
+                return
+            for name, member in base.members.items():
+                if name in seen or name.startswith("_") or member.is_alias:  # dunders too
+                    continue
+                seen.add(name)
+                alias = f"{cls.path}.{name}"
+                self.raw_aliases.setdefault(alias, member.path)
+                heir = (len(cls.members), -len(alias), alias)  # most members, then the shortest
+                self.inherited_by.setdefault(member.path, []).append(heir)
+
+    def public_inherited_aliases(self, aliases: dict[str, str]) -> list[tuple[str, str]]:
+        """Each inherited member under its heir's public path too (`pyarrow.Table.to_pandas`
+        beside `pyarrow.lib.Table.to_pandas`): a lookup finds an alias by its own path, and
+        the heir's public path is known only now."""
+        out = []
+        for heirs in self.inherited_by.values():
+            for *_, alias in heirs:
+                heir, _, name = alias.rpartition(".")
+                target = aliases.get(alias)
+                entity = self.entities.get(heir)
+                if target and entity and entity.public_path != heir:
+                    spelled = f"{entity.public_path}.{name}"
+                    if spelled not in self.entities and spelled not in aliases:
+                        out.append((spelled, target))
+        return out
 
     def add(self, obj: griffe.Object) -> None:
         kind = _kind(obj)
@@ -331,6 +394,9 @@ class _Walker:
         via_alias: dict[str, list[str]] = {}
         for alias, target in aliases:
             via_alias.setdefault(target, []).append(alias)
+        # of the classes that inherit a member, the one with most members names it:
+        # `numpy.ndarray.argsort`, not `numpy.generic.argsort`
+        secondary = {alias for heirs in self.inherited_by.values() for *_, alias in sorted(heirs)[:-1]}
         cache: dict[str, str] = {}
 
         def reach(path: str) -> str:
@@ -342,11 +408,15 @@ class _Walker:
             parent, _, name = path.rpartition(".")
             if parent:
                 options.append(f"{reach(parent)}.{name}")
+            later: set[str] = set()
             for alias in via_alias.get(path, []):
                 options.append(reach(alias))
+                if alias in secondary:
+                    later.add(options[-1])
             public = [p for p in options if is_public_path(p)]
             # among equally short ways, the defining one: `rich.table.Table` stays
-            cache[path] = min(public or options, key=lambda p: (p.count("."), p != path, len(p), p))
+            rank = lambda p: (p.count("."), p != path, p in later, len(p), p)  # noqa: E731
+            cache[path] = min(public or options, key=rank)
             return cache[path]
 
         for path, entity in self.entities.items():
@@ -366,7 +436,11 @@ def extract(package: InstalledPackage, roots: griffe.Object | list[griffe.Object
         walker.walk(tree)
     walker.merge_init_docstrings()
     walker.resolve_assignments()
+    walker.add_inherited()
     aliases = walker.resolve_aliases()
     walker.assign_public_paths(aliases)
-    edges = walker.edges + alias_edges(aliases)
+    spelled = walker.public_inherited_aliases(dict(aliases))
+    aliases = sorted(set(aliases) | set(spelled))
+    inherited = {alias for heirs in walker.inherited_by.values() for *_, alias in heirs}
+    edges = walker.edges + alias_edges(aliases, frozenset(inherited | {alias for alias, _ in spelled}))
     return Extraction(package, list(walker.entities.values()), aliases, edges)

@@ -1,4 +1,6 @@
-"""Load an installed package with griffe, statically: nothing of it is imported."""
+"""Load an installed package with griffe: its source and stubs statically; of an installed
+package, the compiled modules neither describes by importing them in a child process
+(`workbench.ingest.compiled`)."""
 
 from __future__ import annotations
 
@@ -7,16 +9,21 @@ import logging
 import griffe
 
 from workbench.errors import LibraryLoadError
+from workbench.ingest.assignments import ClassRebinds
+from workbench.ingest.compiled import read_compiled
 from workbench.ingest.packages import InstalledPackage
 from workbench.ingest.stub_extensions import AttachedDocstrings, OverloadsOnly
 
 logging.getLogger("griffe").setLevel(logging.CRITICAL)
 
 
-def load_package(package: InstalledPackage) -> list[griffe.Object]:
+def load_package(package: InstalledPackage, *, runtime: bool = True) -> list[griffe.Object]:
     """griffe's trees of a package and its companion stubs, read from source (no import),
     with the names its stubs declare only as overloads and the docstrings it attaches
-    with `add_newdoc` (`workbench.ingest.stub_extensions`).
+    with `add_newdoc` (`workbench.ingest.stub_extensions`); for an installed package, its
+    compiled modules that have neither source nor stubs, the names its modules make while
+    they run and its missing docstrings, read at run time (`workbench.ingest.compiled`),
+    unless `runtime` is False (`workbench discover` measures packages without running them).
 
     The package comes first; companion stub packages (see `companion_stubs`) follow, loaded
     by the same loader so that the package's re-exports point into them.
@@ -29,7 +36,8 @@ def load_package(package: InstalledPackage) -> list[griffe.Object]:
         search_paths=[package.search_path, *(p.parent for p in package.companions)],
         allow_inspection=False,
         store_source=True,
-        extensions=griffe.load_extensions(OverloadsOnly(), attached),  # with griffe's dataclasses one
+        # with griffe's own dataclasses extension
+        extensions=griffe.load_extensions(OverloadsOnly(), attached, ClassRebinds()),
     )
     siblings = []
     for name in package.siblings:
@@ -50,6 +58,8 @@ def load_package(package: InstalledPackage) -> list[griffe.Object]:
     if root.is_alias:
         raise LibraryLoadError(f"'{package.name}' resolves to an alias, not a package")
     attached.apply(loader.modules_collection)
+    if runtime:
+        read_compiled(package, loader.modules_collection, roots)
     return roots
 
 

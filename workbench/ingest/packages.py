@@ -14,7 +14,7 @@ from pathlib import Path
 from workbench.errors import UnknownLibraryError
 
 #: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
-EXTRACTOR_VERSION = "6"  # 6: assignments, stub-only overloads, add_newdoc docstrings, call-line summaries
+EXTRACTOR_VERSION = "7"  # 7: compiled modules read at run time (pyarrow), text-signature summaries
 
 
 @dataclass(frozen=True)

@@ -241,11 +241,14 @@ def _dedupe(edges: list[Edge]) -> list[Edge]:
     return list(best.values())
 
 
-def alias_edges(aliases: list[tuple[str, str]]) -> list[Edge]:
-    """`reexports` (module -> object) and `alias_of` (public name -> definition) edges."""
+def alias_edges(aliases: list[tuple[str, str]], inherited: frozenset[str] = frozenset()) -> list[Edge]:
+    """`reexports` (module -> object) and `alias_of` (public name -> definition) edges; a
+    member a class inherits (`inherited`, `pyarrow.Table.to_pandas`) is only an alias:
+    the class re-exports nothing (its `inherits` edge already says where it comes from)."""
     out = []
     for alias, target in aliases:
-        module = alias.rpartition(".")[0]
-        out.append(Edge(module, target, "reexports", "alias", 0.8, alias.rpartition(".")[2]))
+        if alias not in inherited:
+            module = alias.rpartition(".")[0]
+            out.append(Edge(module, target, "reexports", "alias", 0.8, alias.rpartition(".")[2]))
         out.append(Edge(alias, target, "alias_of", "alias", 1.0))
     return out

@@ -98,17 +98,17 @@ def attached_docstrings(tree: ast.Module) -> Iterator[tuple[str, str]]:
             continue
         target = f"{module.value}.{obj.value}"  # type: ignore[attr-defined]
         if _is_text(doc):
-            yield target, _clean(doc.value)  # type: ignore[attr-defined]
+            yield target, clean_docstring(doc.value)  # type: ignore[attr-defined]
         elif isinstance(doc, ast.Tuple) and len(doc.elts) == 2 and all(_is_text(e) for e in doc.elts):
             member, text = doc.elts
-            yield f"{target}.{member.value}", _clean(text.value)  # type: ignore[attr-defined]
+            yield f"{target}.{member.value}", clean_docstring(text.value)  # type: ignore[attr-defined]
 
 
 def _is_text(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
-def _clean(text: str) -> str:
+def clean_docstring(text: str) -> str:
     """The docstring as `inspect.cleandoc` gives it, without a leading C signature block
     (`arange(start, stop)` then `--`, numpy's `__text_signature__` convention)."""
     cleaned = inspect.cleandoc(text)

@@ -1,0 +1,124 @@
+"""The child process that reads compiled modules at run time, for `workbench.ingest.compiled`.
+
+`python -m workbench.ingest.runtime_reader REQUEST RESULT`: REQUEST is a JSON file
+`{"search_path": "...", "inspect": [module, ...], "docstrings": [[module, qualname], ...],
+"made_at_import": {module: [name its source shows, ...]}}`; RESULT receives
+`{"modules": {module: griffe JSON | null}, "errors": {module: "..."}, "docstrings":
+{"module:qualname": text}, "made_at_import": {module: [griffe JSON, [new name, ...]]}}`.
+
+It runs apart from the ingest because it imports the package: a compiled module that
+crashes, hangs or prints costs this process, not the ingest (the parent's timeout ends it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import io
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import griffe
+
+#: kinds whose JSON griffe's decoder reads with a `lineno` (inspected objects have none)
+_NEEDS_LINENO = frozenset({"module", "class", "function", "attribute", "type alias", "alias"})
+
+
+def inspected_module(name: str) -> str:
+    """griffe's tree of a compiled module, by inspection, as griffe's JSON."""
+    module = griffe.inspect(name)
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.origin:
+        module._filepath = Path(spec.origin)  # griffe cannot serialize a module without a file
+    return json.dumps(_with_linenos(module.as_dict(full=True)), cls=griffe.JSONEncoder)
+
+
+def _with_linenos(data: Any) -> Any:
+    if isinstance(data, dict):
+        kind = data.get("kind")
+        if isinstance(kind, str) and kind in _NEEDS_LINENO:
+            data.setdefault("lineno", None)
+        return {key: _with_linenos(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_with_linenos(value) for value in data]
+    return data
+
+
+def names_made_at_import(module: str, static_names: set[str]) -> list[str]:
+    """Public functions and classes a module defines while it runs that its source does
+    not show (pyarrow's `compute.sum`, made from the C++ function registry)."""
+    runtime = importlib.import_module(module)
+    return sorted(
+        name
+        for name, value in vars(runtime).items()
+        if name not in static_names
+        and not name.startswith("_")
+        and (inspect.isroutine(value) or inspect.isclass(value))
+        and getattr(value, "__module__", None) == module
+    )
+
+
+def runtime_docstring(module: str, qualname: str) -> str | None:
+    """The docstring the running object carries, if it is its own: a class's, a routine's,
+    a descriptor's, or an instance's that differs from its type's (numpy's ufuncs)."""
+    value: object = importlib.import_module(module)
+    for part in qualname.split("."):
+        owner = value
+        value = inspect.getattr_static(owner, part) if inspect.isclass(owner) else getattr(owner, part)
+    if inspect.isclass(value):
+        text = value.__dict__.get("__doc__")
+    elif inspect.isroutine(value) or inspect.isdatadescriptor(value) or inspect.ismethoddescriptor(value):
+        text = getattr(value, "__doc__", None)
+    else:
+        text = getattr(value, "__doc__", None)
+        if text == getattr(type(value), "__doc__", None):
+            return None
+    if isinstance(value, (classmethod, staticmethod)):
+        text = getattr(value.__func__, "__doc__", None)
+    return text if isinstance(text, str) and text.strip() else None
+
+
+def read(request: dict) -> dict:
+    search_path = request.get("search_path")
+    if search_path and search_path not in sys.path:
+        sys.path.append(search_path)
+    modules: dict[str, str | None] = {}
+    errors: dict[str, str] = {}
+    docstrings: dict[str, str] = {}
+    for name in request.get("inspect", []):
+        try:
+            modules[name] = inspected_module(name)
+        except BaseException as error:
+            modules[name] = None
+            errors[name] = f"{type(error).__name__}: {str(error).strip()[:200]}"
+    made: dict[str, list] = {}
+    for module, static_names in request.get("made_at_import", {}).items():
+        with contextlib.suppress(BaseException):
+            if names := names_made_at_import(module, set(static_names)):
+                made[module] = [inspected_module(module), names]
+    for module, qualname in request.get("docstrings", []):
+        with contextlib.suppress(BaseException):
+            text = runtime_docstring(module, qualname)
+            if text:
+                docstrings[f"{module}:{qualname}"] = text
+    return {"modules": modules, "errors": errors, "docstrings": docstrings, "made_at_import": made}
+
+
+def main(argv: list[str]) -> int:
+    request_file, result_file = argv
+    request = json.loads(Path(request_file).read_text())
+    # what the package prints or warns while it is imported is not the result
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        result = read(request)
+    Path(result_file).write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
