@@ -48,13 +48,20 @@ SOURCES = {
         doc='"The compiled core."',
     ),
     # a stub declares it, without docstrings
-    "_stubbed": _module_c("_stubbed", {"scale": '"scale(x)\\n--\\n\\nMultiply a number by two."'}),
+    "_stubbed": _module_c(
+        "_stubbed",
+        {
+            "scale": '"scale(x)\\n--\\n\\nMultiply a number by two."',
+            "twice": '"twice(x, /, factor=2)\\n--\\n\\nRepeat a value."',
+        },
+    ),
 }
 FILES = {
     "wbcompiled/__init__.py": '"""A compiled core."""\n\nfrom wbcompiled._core import spaced\n',
     # a plain module that is the public face of a compiled one
     "wbcompiled/grid.py": "from wbcompiled._core import spaced  # noqa: F401\n",
-    "wbcompiled/_stubbed.pyi": "def scale(x: float) -> float: ...\n",
+    # numpy's stubs declare functions as typed attributes: `zeros: Final[_ConstructorEmpty]`
+    "wbcompiled/_stubbed.pyi": "def scale(x: float) -> float: ...\n\ntwice: object\nLIMIT: int\n",
     "wbcompiled/generated.py": (
         "def _make(name):\n"
         "    def function(x):\n"
@@ -118,6 +125,14 @@ def test_a_stubbed_compiled_object_gets_the_docstring_it_carries_at_run_time(sit
     scale = _entities(site, on_path)["wbcompiled._stubbed.scale"]
     assert scale.summary == "Multiply a number by two."
     assert "x: float" in scale.signature  # the stub's signature is kept
+
+
+def test_a_function_a_stub_declares_as_an_attribute_is_a_function(site, on_path):
+    entities = _entities(site, on_path)
+    twice = entities["wbcompiled._stubbed.twice"]
+    assert twice.kind == "function" and "factor=2" in twice.signature
+    assert twice.summary == "Repeat a value."
+    assert entities["wbcompiled._stubbed.LIMIT"].kind == "attribute"  # not there at run time
 
 
 def test_functions_a_module_makes_while_it_runs_are_indexed(site, on_path):

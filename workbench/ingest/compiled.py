@@ -7,6 +7,8 @@ A static read (griffe, no import) misses two things of compiled code:
   ship no `.pyi`: without them, `from pyarrow.lib import Table` points at nothing.
 - **Names made at import time.** `pyarrow.compute.sum` and 300 more are made when
   `pyarrow.compute` runs, from the C++ function registry: its source never shows them.
+- **Functions declared as attributes.** numpy's stubs declare `zeros`, `empty` and the
+  ufuncs (`sin`) as typed attributes; at run time they are functions, with a signature.
 - **Docstrings of compiled objects.** Stubs (`_duckdb-stubs`, numpy's
   `random/_generator.pyi`) give signatures but rarely docstrings; the compiled objects
   carry theirs (`duckdb.connect`, `numpy.random.default_rng`).
@@ -65,6 +67,7 @@ def read_compiled(package: InstalledPackage, collection: griffe.ModulesCollectio
         return
     unread = list(unread_compiled_modules(package, collection))
     undocumented = {f"{module}:{qualname}": obj for obj, module, qualname in undocumented_objects(roots)}
+    attributes = list(module_attributes(roots))
     if not unread and not undocumented:
         return
     request = {
@@ -72,6 +75,8 @@ def read_compiled(package: InstalledPackage, collection: griffe.ModulesCollectio
         "inspect": unread,
         "docstrings": [key.split(":", 1) for key in undocumented],
         "made_at_import": {module.path: sorted(module.members) for module in public_modules(roots)},
+        # module-level attributes that may be functions at run time (numpy's `zeros`, `sin`)
+        "callables": [[module.path, name] for module, name, _ in attributes],
     }
     result = _run_reader(package, request)
     if result is None:
@@ -93,6 +98,11 @@ def read_compiled(package: InstalledPackage, collection: griffe.ModulesCollectio
         obj = undocumented.get(key)
         if obj is not None and obj.docstring is None and (cleaned := clean_docstring(text)):
             obj.docstring = griffe.Docstring(cleaned, parent=obj)
+    callables = result.get("callables", {})
+    for module, name, attribute in attributes:
+        if (parameters := callables.get(f"{module.path}:{name}")) is not None:
+            with contextlib.suppress(Exception):  # an answer griffe cannot take: stays as read
+                _as_function(attribute, parameters)
 
 
 def unread_compiled_modules(package: InstalledPackage, collection: griffe.ModulesCollection) -> Iterator[str]:
@@ -176,6 +186,40 @@ def _attach(collection: griffe.ModulesCollection, name: str, module: griffe.Modu
         collection.get_member(parent_name).set_member(short, module)
     else:
         collection.set_member(short, module)
+
+
+def module_attributes(roots: list) -> Iterator[tuple[griffe.Object, str, griffe.Object]]:
+    """(module, name, attribute) of each module-level attribute the trees declare without
+    a value (a stub's `zeros: Final[_ConstructorEmpty]`)."""
+    stack = list(roots)
+    while stack:
+        module = stack.pop()
+        for name, member in module.members.items():
+            if member.is_alias:
+                continue
+            if member.is_module and not is_test_module(name):
+                stack.append(member)
+            elif member.is_attribute and str(getattr(member, "value", None) or "...") == "...":
+                yield module, name, member  # declared, not assigned (`x = other` is an alias)
+
+
+def _as_function(attribute: griffe.Object, parameters: list[list]) -> None:
+    """Replace a module attribute that is a function at run time by one with the runtime's
+    parameters (numpy's stubs declare `zeros: Final[_ConstructorEmpty]`)."""
+    kinds = griffe.ParameterKind
+    module = attribute.parent
+    function = griffe.Function(
+        attribute.name,
+        parent=module,  # before it replaces the attribute: griffe moves its aliases over then
+        lineno=attribute.lineno,
+        endlineno=attribute.endlineno,
+        parameters=griffe.Parameters(
+            *(griffe.Parameter(name, kind=kinds(kind), default=default) for name, kind, default in parameters)
+        ),
+    )
+    if attribute.docstring is not None:
+        function.docstring = griffe.Docstring(attribute.docstring.value, parent=function)
+    module.set_member(attribute.name, function)  # type: ignore[union-attr]
 
 
 def _add_members(module: griffe.Object, inspected: griffe.Object, names: list[str]) -> None:

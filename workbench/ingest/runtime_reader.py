@@ -2,9 +2,10 @@
 
 `python -m workbench.ingest.runtime_reader REQUEST RESULT`: REQUEST is a JSON file
 `{"search_path": "...", "inspect": [module, ...], "docstrings": [[module, qualname], ...],
-"made_at_import": {module: [name its source shows, ...]}}`; RESULT receives
-`{"modules": {module: griffe JSON | null}, "errors": {module: "..."}, "docstrings":
-{"module:qualname": text}, "made_at_import": {module: [griffe JSON, [new name, ...]]}}`.
+"made_at_import": {module: [name its source shows, ...]}, "callables": [[module, qualname],
+...]}`; RESULT receives `{"modules": {module: griffe JSON | null}, "errors": {module: "..."},
+"docstrings": {"module:qualname": text}, "made_at_import": {module: [griffe JSON, [new
+name, ...]]}, "callables": {"module:qualname": [[name, kind, default], ...]}}`.
 
 It runs apart from the ingest because it imports the package: a compiled module that
 crashes, hangs or prints costs this process, not the ingest (the parent's timeout ends it).
@@ -83,6 +84,34 @@ def runtime_docstring(module: str, qualname: str) -> str | None:
     return text if isinstance(text, str) and text.strip() else None
 
 
+#: `inspect`'s parameter kinds as griffe names them
+_KINDS = {
+    inspect.Parameter.POSITIONAL_ONLY: "positional-only",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional or keyword",
+    inspect.Parameter.VAR_POSITIONAL: "variadic positional",
+    inspect.Parameter.KEYWORD_ONLY: "keyword-only",
+    inspect.Parameter.VAR_KEYWORD: "variadic keyword",
+}
+
+
+def runtime_parameters(module: str, qualname: str) -> list[list] | None:
+    """[name, kind, default] of each parameter, if the object is a routine or a callable
+    instance with a signature (numpy's `zeros`, its ufuncs), and not a class."""
+    value: object = importlib.import_module(module)
+    for part in qualname.split("."):
+        value = getattr(value, part)
+    if inspect.isclass(value) or not callable(value):
+        return None
+    try:
+        signature = inspect.signature(value)
+    except (TypeError, ValueError):  # no text signature
+        return None
+    return [
+        [p.name, _KINDS[p.kind], None if p.default is inspect.Parameter.empty else repr(p.default)]
+        for p in signature.parameters.values()
+    ]
+
+
 def read(request: dict) -> dict:
     search_path = request.get("search_path")
     if search_path and search_path not in sys.path:
@@ -106,7 +135,19 @@ def read(request: dict) -> dict:
             text = runtime_docstring(module, qualname)
             if text:
                 docstrings[f"{module}:{qualname}"] = text
-    return {"modules": modules, "errors": errors, "docstrings": docstrings, "made_at_import": made}
+    callables: dict[str, list] = {}
+    for module, qualname in request.get("callables", []):
+        with contextlib.suppress(BaseException):
+            parameters = runtime_parameters(module, qualname)
+            if parameters is not None:
+                callables[f"{module}:{qualname}"] = parameters
+    return {
+        "modules": modules,
+        "errors": errors,
+        "docstrings": docstrings,
+        "made_at_import": made,
+        "callables": callables,
+    }
 
 
 def main(argv: list[str]) -> int:
