@@ -23,7 +23,6 @@ whole step off. Whatever the child cannot read is left as the static read found 
 from __future__ import annotations
 
 import contextlib
-import importlib.machinery
 import json
 import logging
 import os
@@ -36,7 +35,7 @@ from pathlib import Path
 import griffe
 
 from workbench.ingest.extract import is_test_module
-from workbench.ingest.packages import InstalledPackage
+from workbench.ingest.packages import InstalledPackage, extension_suffix
 from workbench.ingest.stub_extensions import clean_docstring
 
 log = logging.getLogger(__name__)
@@ -67,9 +66,9 @@ def read_compiled(package: InstalledPackage, collection: griffe.ModulesCollectio
         return
     unread = list(unread_compiled_modules(package, collection))
     undocumented = {f"{module}:{qualname}": obj for obj, module, qualname in undocumented_objects(roots)}
-    attributes = list(module_attributes(roots))
     if not unread and not undocumented:
         return
+    attributes = list(module_attributes(roots))
     request = {
         "search_path": str(package.search_path),
         "inspect": unread,
@@ -105,65 +104,65 @@ def read_compiled(package: InstalledPackage, collection: griffe.ModulesCollectio
                 _as_function(attribute, parameters)
 
 
+def extension_files(package: InstalledPackage) -> Iterator[tuple[Path, str]]:
+    """(file, suffix) of each extension module under the package's and its siblings' folders."""
+    for folder in (p for p in (package.path, *package.sibling_paths()) if p.is_dir()):
+        for file in sorted(folder.rglob("*")):
+            if (suffix := extension_suffix(file.name)) is not None and file.is_file():
+                yield file, suffix
+
+
 def unread_compiled_modules(package: InstalledPackage, collection: griffe.ModulesCollection) -> Iterator[str]:
     """Dotted names of the package's extension modules that the static read did not load
     (no source, no stub), under a package it did load; tests left out."""
-    folders = [p for p in (package.path, *package.sibling_paths()) if p.is_dir()]
-    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    for folder in folders:
-        for file in sorted(folder.rglob("*")):
-            suffix = next((s for s in suffixes if file.name.endswith(s)), None)
-            if suffix is None or not file.is_file():
-                continue
-            parts = [*file.relative_to(package.search_path).parent.parts, file.name[: -len(suffix)]]
-            if not all(p.isidentifier() for p in parts) or any(_is_tests(p) for p in parts):
-                continue
-            name = ".".join(parts)
-            if _loaded(collection, name) or not _loaded(collection, ".".join(parts[:-1])):
-                continue
-            yield name
+    for file, suffix in extension_files(package):
+        parts = [*file.relative_to(package.search_path).parent.parts, file.name[: -len(suffix)]]
+        if not all(p.isidentifier() for p in parts) or any(_is_tests(p) for p in parts):
+            continue
+        name = ".".join(parts)
+        if _loaded(collection, name) or not _loaded(collection, ".".join(parts[:-1])):
+            continue
+        yield name
+
+
+def modules(roots: list) -> Iterator[griffe.Object]:
+    """Every module of the trees, test modules (and what is below them) left out."""
+    stack = [root for root in roots if root.is_module]
+    while stack:
+        module = stack.pop()
+        yield module
+        stack.extend(
+            member
+            for name, member in module.members.items()
+            if not member.is_alias and member.is_module and not is_test_module(name)
+        )
 
 
 def undocumented_objects(roots: list) -> Iterator[tuple[griffe.Object, str, str]]:
     """(object, module, qualified name) of each class, function or attribute without a
     docstring, outside test modules."""
-    for root in roots:
-        yield from _undocumented(root)
-
-
-def _undocumented(module: griffe.Object) -> Iterator[tuple[griffe.Object, str, str]]:
-    stack = [member for member in module.members.values() if not member.is_alias]
-    while stack:
-        obj = stack.pop()
-        if obj.is_module:
-            if not is_test_module(obj.name):
-                yield from _undocumented(obj)
-            continue
-        if obj.docstring is None:
-            yield obj, module.path, obj.path[len(module.path) + 1 :]
-        if obj.is_class:
-            stack.extend(member for member in obj.members.values() if not member.is_alias)
+    for module in modules(roots):
+        stack = [member for member in module.members.values() if not member.is_alias and not member.is_module]
+        while stack:
+            obj = stack.pop()
+            if obj.docstring is None:
+                yield obj, module.path, obj.path[len(module.path) + 1 :]
+            if obj.is_class:
+                stack.extend(member for member in obj.members.values() if not member.is_alias)
 
 
 def public_modules(roots: list) -> Iterator[griffe.Object]:
     """The modules of the trees whose dotted names have no private or test part."""
-    stack = list(roots)
-    while stack:
-        module = stack.pop()
-        if not module.is_module or any(p.startswith("_") or _is_tests(p) for p in module.path.split(".")):
-            continue
-        yield module
-        stack.extend(member for member in module.members.values() if not member.is_alias and member.is_module)
+    for module in modules(roots):
+        if not any(p.startswith("_") or _is_tests(p) for p in module.path.split(".")):
+            yield module
 
 
 def has_compiled_modules(package: InstalledPackage) -> bool:
     """Whether the package, its siblings or its companion stubs' distribution ship
     extension modules (`.so`, `.pyd`)."""
-    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    if package.companions:
-        return True  # stubs of a compiled core (`_duckdb-stubs`)
-    folders = [p for p in (package.path, *package.sibling_paths()) if p.is_dir()]
-    return any(f.name.endswith(suffixes) for folder in folders for f in folder.rglob("*"))
+    # companion stubs (`_duckdb-stubs`) are those of a compiled core
+    return bool(package.companions) or next(extension_files(package), None) is not None
 
 
 def _is_tests(part: str) -> bool:
@@ -191,15 +190,11 @@ def _attach(collection: griffe.ModulesCollection, name: str, module: griffe.Modu
 def module_attributes(roots: list) -> Iterator[tuple[griffe.Object, str, griffe.Object]]:
     """(module, name, attribute) of each module-level attribute the trees declare without
     a value (a stub's `zeros: Final[_ConstructorEmpty]`)."""
-    stack = list(roots)
-    while stack:
-        module = stack.pop()
+    for module in modules(roots):
         for name, member in module.members.items():
-            if member.is_alias:
+            if member.is_alias or not member.is_attribute:
                 continue
-            if member.is_module and not is_test_module(name):
-                stack.append(member)
-            elif member.is_attribute and str(getattr(member, "value", None) or "...") == "...":
+            if str(getattr(member, "value", None) or "...") == "...":
                 yield module, name, member  # declared, not assigned (`x = other` is an alias)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.machinery
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ import griffe
 from workbench.ingest.assignments import is_instance, is_top_level, shadowing_import, target_path
 from workbench.ingest.docstrings import is_deprecated_text, parse_docstring, summary_of
 from workbench.ingest.identifiers import is_private_name, is_public_path
-from workbench.ingest.packages import InstalledPackage
+from workbench.ingest.packages import InstalledPackage, extension_suffix
 from workbench.ingest.relations import RelationReader, alias_edges
 from workbench.model import Edge, Entity
 
@@ -181,7 +180,7 @@ def _from_compiled_module(alias: griffe.Alias) -> bool:
         filepath = alias.final_target.module.filepath
     except Exception:  # a dangling alias, or a module without a single file
         return False
-    return str(filepath).endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    return extension_suffix(str(filepath)) is not None
 
 
 def _redundant_alias(module: griffe.Object, name: str, alias: griffe.Alias) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib.machinery
 import importlib.metadata as metadata
 import importlib.util
 import re
@@ -44,6 +45,12 @@ class InstalledPackage:
             folder, module = self.search_path / name, self.search_path / f"{name}.py"
             out.extend(p for p in (folder, module) if p.exists())
         return out
+
+
+def extension_suffix(filename: str) -> str | None:
+    """The extension-module suffix a file name ends with (`.cpython-311-x86_64-linux-gnu.so`,
+    `.abi3.so`, `.pyd`), or None for any other file."""
+    return next((s for s in importlib.machinery.EXTENSION_SUFFIXES if filename.endswith(s)), None)
 
 
 def _normalize(name: str) -> str:

@@ -64,13 +64,19 @@ def names_made_at_import(module: str, static_names: set[str]) -> list[str]:
     )
 
 
+def _lookup(module: str, qualname: str) -> object:
+    """The running object at `module:qualname`; a class's members as its `__dict__` holds
+    them (the `classmethod` itself, not the bound method)."""
+    value: object = importlib.import_module(module)
+    for part in qualname.split("."):
+        value = inspect.getattr_static(value, part) if inspect.isclass(value) else getattr(value, part)
+    return value
+
+
 def runtime_docstring(module: str, qualname: str) -> str | None:
     """The docstring the running object carries, if it is its own: a class's, a routine's,
     a descriptor's, or an instance's that differs from its type's (numpy's ufuncs)."""
-    value: object = importlib.import_module(module)
-    for part in qualname.split("."):
-        owner = value
-        value = inspect.getattr_static(owner, part) if inspect.isclass(owner) else getattr(owner, part)
+    value = _lookup(module, qualname)
     if inspect.isclass(value):
         text = value.__dict__.get("__doc__")
     elif inspect.isroutine(value) or inspect.isdatadescriptor(value) or inspect.ismethoddescriptor(value):
@@ -97,9 +103,7 @@ _KINDS = {
 def runtime_parameters(module: str, qualname: str) -> list[list] | None:
     """[name, kind, default] of each parameter, if the object is a routine or a callable
     instance with a signature (numpy's `zeros`, its ufuncs), and not a class."""
-    value: object = importlib.import_module(module)
-    for part in qualname.split("."):
-        value = getattr(value, part)
+    value = _lookup(module, qualname)
     if inspect.isclass(value) or not callable(value):
         return None
     try:
