@@ -26,15 +26,26 @@ MODULE_C = """
 {functions}
 static PyMethodDef methods[] = {{{table} {{NULL, NULL, 0, NULL}}}};
 static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "{name}", {doc}, -1, methods}};
-PyMODINIT_FUNC PyInit_{name}(void) {{ {init} return PyModule_Create(&module); }}
+PyMODINIT_FUNC PyInit_{name}(void) {{
+    {init} PyObject *m = PyModule_Create(&module); {values} return m;
+}}
 """
 FUNCTION_C = "static PyObject *{name}(PyObject *self, PyObject *args) {{ Py_RETURN_NONE; }}\n"
 
 
-def _module_c(name: str, functions: dict[str, str], doc: str = "NULL", init: str = "") -> str:
+#: module values whose repr differs from one process to the next: an address, a set's order
+VALUES_C = """
+    PyModule_AddObject(m, "HANDLE", PyCapsule_New((void *)&module, NULL, NULL));
+    PyObject *words = Py_BuildValue("(sssss)", "year", "month", "day", "hour", "minute");
+    PyModule_AddObject(m, "UNITS", PyFrozenSet_New(words));
+"""
+
+
+def _module_c(name: str, functions: dict[str, str], doc: str = "NULL", **parts: str) -> str:
     table = "".join(f'{{"{f}", {f}, METH_VARARGS, {text}}},' for f, text in functions.items())
     body = "".join(FUNCTION_C.format(name=f) for f in functions)
-    return MODULE_C.format(functions=body, table=table, name=name, doc=doc, init=init)
+    parts = {"init": "", "values": ""} | parts  # C run before and after the module is made
+    return MODULE_C.format(functions=body, table=table, name=name, doc=doc, **parts)
 
 
 SOURCES = {
@@ -46,6 +57,7 @@ SOURCES = {
             "_hidden": '"A private helper."',
         },
         doc='"The compiled core."',
+        values=VALUES_C,
     ),
     # a stub declares it, without docstrings
     "_stubbed": _module_c(
@@ -112,6 +124,17 @@ def test_a_compiled_module_without_source_or_stub_is_read_by_importing_it(site, 
     assert spaced.public_path == "wbcompiled.spaced"  # the package's re-export resolves now
     assert entities["wbcompiled._core"].summary == "The compiled core."
     assert not entities["wbcompiled._core._hidden"].is_public
+
+
+def test_values_read_at_run_time_are_the_same_in_every_process(site, on_path):
+    # an address and a set's order (string hashing) differ per process; each `_entities`
+    # starts a child of its own, so the two reads are two processes
+    reads = [_entities(site, on_path) for _ in range(2)]
+    handle, units = (reads[0][f"wbcompiled._core.{name}"].signature for name in ("HANDLE", "UNITS"))
+    assert "<capsule object NULL>" in handle and "0x" not in handle
+    assert "frozenset({'day', 'hour', 'minute', 'month', 'year'})" in units
+    hashes = [{n: r[f"wbcompiled._core.{n}"].content_hash for n in ("HANDLE", "UNITS")} for r in reads]
+    assert hashes[0] == hashes[1] and all(hashes[0].values())
 
 
 def test_a_plain_module_that_imports_from_a_compiled_one_is_its_public_face(site, on_path):

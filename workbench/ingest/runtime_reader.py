@@ -13,12 +13,14 @@ crashes, hangs or prints costs this process, not the ingest (the parent's timeou
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import importlib.util
 import inspect
 import io
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -28,6 +30,13 @@ import griffe
 
 #: kinds whose JSON griffe's decoder reads with a `lineno` (inspected objects have none)
 _NEEDS_LINENO = frozenset({"module", "class", "function", "attribute", "type alias", "alias"})
+#: keys of griffe's JSON whose strings are reprs of runtime values
+_REPR_KEYS = frozenset({"value", "default"})
+#: " at 0x7f..." in a repr: the object's address in this process
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: the items of a set's repr (`{...}` alone or in `frozenset(...)`), when they hold no
+#: brackets and no dict's colons
+_SET = re.compile(r"(?:(?<=set\()|^)\{[^{}()\[\]:]+\}(?=\)|$)")
 
 
 def inspected_module(name: str) -> str:
@@ -36,18 +45,52 @@ def inspected_module(name: str) -> str:
     spec = importlib.util.find_spec(name)
     if spec is not None and spec.origin:
         module._filepath = Path(spec.origin)  # griffe cannot serialize a module without a file
-    return json.dumps(_with_linenos(module.as_dict(full=True)), cls=griffe.JSONEncoder)
+    return json.dumps(_portable(module.as_dict(full=True)), cls=griffe.JSONEncoder)
 
 
-def _with_linenos(data: Any) -> Any:
+def _portable(data: Any) -> Any:
+    """griffe's JSON of an inspected module as its decoder reads it (a `lineno` on every
+    object, which inspected ones lack) and the same in every process (`stable_repr` on
+    the values' reprs)."""
     if isinstance(data, dict):
         kind = data.get("kind")
         if isinstance(kind, str) and kind in _NEEDS_LINENO:
             data.setdefault("lineno", None)
-        return {key: _with_linenos(value) for key, value in data.items()}
+        return {
+            key: stable_repr(value) if key in _REPR_KEYS and isinstance(value, str) else _portable(value)
+            for key, value in data.items()
+        }
     if isinstance(data, list):
-        return [_with_linenos(value) for value in data]
+        return [_portable(value) for value in data]
     return data
+
+
+def stable_repr(text: str) -> str:
+    """A value's repr without what differs from one process to the next: memory addresses
+    (`<capsule object NULL at 0x7f...>`) and the order of a set's items, which follows
+    string hashing (`frozenset({'b', 'a'})`). Without it, every re-read of a package
+    that holds such values sees them changed and embeds their chunks again.
+
+    >>> stable_repr("<capsule object NULL at 0x7f3a2c1b9e40>")
+    '<capsule object NULL>'
+    >>> stable_repr("frozenset({'month', 'day', 'year'})")
+    "frozenset({'day', 'month', 'year'})"
+    >>> stable_repr("frozenset({'b, c', 'a'})")
+    "frozenset({'a', 'b, c'})"
+    >>> stable_repr("{3, 1, 2}")
+    '{1, 2, 3}'
+    >>> stable_repr("{'b': 1, 'a': 2}")
+    "{'b': 1, 'a': 2}"
+    """
+    return _SET.sub(_sorted_set, _ADDRESS.sub("", text))
+
+
+def _sorted_set(match: re.Match[str]) -> str:
+    try:
+        items = ast.literal_eval(match.group(0))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):  # not literals: left as is
+        return match.group(0)
+    return "{" + ", ".join(sorted(repr(item) for item in items)) + "}"
 
 
 def names_made_at_import(module: str, static_names: set[str]) -> list[str]:
@@ -111,7 +154,7 @@ def runtime_parameters(module: str, qualname: str) -> list[list] | None:
     except (TypeError, ValueError):  # no text signature
         return None
     return [
-        [p.name, _KINDS[p.kind], None if p.default is inspect.Parameter.empty else repr(p.default)]
+        [p.name, _KINDS[p.kind], None if p.default is p.empty else stable_repr(repr(p.default))]
         for p in signature.parameters.values()
     ]
 
