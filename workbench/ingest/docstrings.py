@@ -67,7 +67,7 @@ def parse_docstring(docstring: griffe.Docstring | None) -> tuple[str, list[DocSe
 
 #: a line that only shows how a C function is called (`range(stop) -> range object`,
 #: `arange([start,] stop[, step,], dtype=None)`): the signature griffe shows already
-_CALL_LINE = re.compile(r"^[A-Za-z_][\w.]*\(.*\)\s*(?:->.*)?$")
+_CALL_LINE = re.compile(r"^[A-Za-z_][\w.]*\(.*\)\s*(?:->.*|-->\s*[^A-Z\s].*)?$")
 #: `zip(*iterables, strict=False) --> Yield tuples until an input is exhausted.`
 _CALL_THEN_TEXT = re.compile(r"^[A-Za-z_][\w.]*\(.*\)\s*-->\s*(?P<text>[A-Z].*)$", re.DOTALL)
 
@@ -80,6 +80,8 @@ def summary_of(docstring: str) -> str:
     'Return a range.'
     >>> summary_of("zip(*iterables, strict=False) --> Yield tuples until one is exhausted.\n\n>>> zip()")
     'Yield tuples until one is exhausted.'
+    >>> summary_of("deque([iterable[, maxlen]]) --> deque object\n\nA list-like sequence.")
+    'A list-like sequence.'
     """
     paragraphs = [p.strip() for p in docstring.strip().split("\n\n") if p.strip()]
     while len(paragraphs) > 1 and _only_calls(paragraphs[0]):

@@ -13,6 +13,7 @@ import griffe
 from workbench.ingest.assignments import is_instance, is_top_level, shadowing_import, target_path
 from workbench.ingest.docstrings import is_deprecated_text, parse_docstring, summary_of
 from workbench.ingest.identifiers import is_private_name, is_public_path
+from workbench.ingest.listings import describe_listed
 from workbench.ingest.packages import InstalledPackage, extension_suffix
 from workbench.ingest.relations import RelationReader, alias_edges
 from workbench.model import Edge, Entity
@@ -421,7 +422,6 @@ class _Walker:
         for path, entity in self.entities.items():
             entity.public_path = reach(path)
             entity.is_public = is_public_path(entity.public_path)
-            entity.content_hash = content_hash(entity)
 
 
 def extract(package: InstalledPackage, roots: griffe.Object | list[griffe.Object]) -> Extraction:
@@ -438,6 +438,9 @@ def extract(package: InstalledPackage, roots: griffe.Object | list[griffe.Object
     walker.add_inherited()
     aliases = walker.resolve_aliases()
     walker.assign_public_paths(aliases)
+    describe_listed(walker.entities, aliases)
+    for entity in walker.entities.values():
+        entity.content_hash = content_hash(entity)
     spelled = walker.public_inherited_aliases(dict(aliases))
     aliases = sorted(set(aliases) | set(spelled))
     inherited = {alias for heirs in walker.inherited_by.values() for *_, alias in heirs}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import griffe
+from griffe_sphinx import SphinxCommentsExtension
 
 from workbench.errors import LibraryLoadError
 from workbench.ingest.assignments import ClassRebinds
@@ -36,8 +37,11 @@ def load_package(package: InstalledPackage, *, runtime: bool = True) -> list[gri
         search_paths=[package.search_path, *(p.parent for p in package.companions)],
         allow_inspection=False,
         store_source=True,
-        # with griffe's own dataclasses extension
-        extensions=griffe.load_extensions(OverloadsOnly(), attached, ClassRebinds()),
+        # with griffe's own dataclasses extension; griffe-sphinx reads the `#:` comments
+        # Sphinx documents attributes with (click's `Context.obj`, jinja2's `Environment`'s)
+        extensions=griffe.load_extensions(
+            OverloadsOnly(), attached, ClassRebinds(), SphinxCommentsExtension()
+        ),
     )
     siblings = []
     for name in package.siblings:

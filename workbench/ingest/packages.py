@@ -15,7 +15,7 @@ from pathlib import Path
 from workbench.errors import UnknownLibraryError
 
 #: Bump when extraction or chunking changes, so that unchanged packages re-ingest once.
-EXTRACTOR_VERSION = "7"  # 7: compiled modules read at run time (pyarrow), text-signature summaries
+EXTRACTOR_VERSION = "8"  # 8: `#:` comments, module listings; 7: compiled modules read at run time
 
 
 @dataclass(frozen=True)
