@@ -31,6 +31,9 @@ LINE = re.compile(
 )
 #: a description needs this many words: "array_like" or "int" is a type, not a description
 MIN_WORDS = 3
+#: a description is cut (at a word) after this many characters: a listing line says what
+#: the member is in a sentence or two; more is a code block or prose that runs on
+MAX_CHARS = 400
 
 
 def listed_members(docstring: str, names: Collection[str]) -> dict[str, str]:
@@ -74,6 +77,8 @@ def _keep(out: dict[str, str], entry: tuple[str, int, list[str]] | None) -> None
         return
     name, _, lines = entry
     text = " ".join(lines)
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS].rsplit(" ", 1)[0] + " ..."
     if len(re.findall(r"[A-Za-z]+", text)) >= MIN_WORDS and name not in out:
         out[name] = text
 
