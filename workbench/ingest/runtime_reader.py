@@ -133,16 +133,6 @@ def runtime_docstring(module: str, qualname: str) -> str | None:
     return text if isinstance(text, str) and text.strip() else None
 
 
-#: `inspect`'s parameter kinds as griffe names them
-_KINDS = {
-    inspect.Parameter.POSITIONAL_ONLY: "positional-only",
-    inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional or keyword",
-    inspect.Parameter.VAR_POSITIONAL: "variadic positional",
-    inspect.Parameter.KEYWORD_ONLY: "keyword-only",
-    inspect.Parameter.VAR_KEYWORD: "variadic keyword",
-}
-
-
 def runtime_parameters(module: str, qualname: str) -> list[list] | None:
     """[name, kind, default] of each parameter, if the object is a routine or a callable
     instance with a signature (numpy's `zeros`, its ufuncs), and not a class."""
@@ -154,9 +144,14 @@ def runtime_parameters(module: str, qualname: str) -> list[list] | None:
     except (TypeError, ValueError):  # no text signature
         return None
     return [
-        [p.name, _KINDS[p.kind], None if p.default is p.empty else stable_repr(repr(p.default))]
+        # griffe's `ParameterKind` names the kinds as `inspect` does, in lower case
+        [p.name, griffe.ParameterKind[p.kind.name.lower()].value, _default(p)]
         for p in signature.parameters.values()
     ]
+
+
+def _default(parameter: inspect.Parameter) -> str | None:
+    return None if parameter.default is parameter.empty else stable_repr(repr(parameter.default))
 
 
 def read(request: dict) -> dict:
